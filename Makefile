@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format bench chromium messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m helpdesk.launcher run
+
+test: $(STAMP) chromium
+	$(PY) -m helpdesk.launcher test $(ARGS)
+
+# Browser tests drive Debian's Chromium; install it when we can, say how when we cannot.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium. Run: sudo apt-get install -y chromium"; exit 1; \
+	  fi; \
+	fi
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) -m helpdesk.launcher bench
+
+# Regenerate the ja catalogue after changing strings (needs GNU gettext).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ja --no-location -i '.venv/*' -i 'var/*'
+	$(PY) manage.py compilemessages -l ja -i '.venv' -i 'var'
+
+clean:
+	rm -rf var/test

@@ -1,0 +1,180 @@
+"""Raw first, then parse; every outbound reply is a row. The rules of DESIGN.md live here."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tickets import realtime
+from tickets import services as ticket_services
+from tickets.models import Message
+
+from . import registry
+from .models import DeliveryStatus, InboundEvent, InboundStatus, OutboundDelivery
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 1 hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def payload_key(payload: bytes) -> str:
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def record_inbound(
+    *,
+    kind: str,
+    payload: bytes,
+    idempotency_key: str = "",
+    headers: dict | None = None,
+    account_id: str = "",
+) -> tuple[InboundEvent, bool]:
+    """Store the raw event durably and schedule its processing after commit.
+
+    Returns (event, created); a repeated key returns the stored event and schedules nothing.
+    """
+    key = (idempotency_key or payload_key(payload))[:500]
+    with transaction.atomic():
+        event, created = InboundEvent.objects.get_or_create(
+            kind=kind,
+            idempotency_key=key,
+            defaults={"payload": payload, "headers": headers or {}, "account_id": account_id},
+        )
+        if created:
+            transaction.on_commit(lambda: _schedule_processing(event.pk))
+    return event, created
+
+
+def _schedule_processing(event_id: int) -> None:
+    from .tasks import process_inbound_event
+
+    try:
+        process_inbound_event.delay(event_id)
+    except Exception:  # noqa: BLE001 - the beat sweep picks the stored event up later
+        log.warning("could not queue inbound event %s; the retry sweep will", event_id)
+
+
+def process_inbound(event_id: int) -> InboundEvent:
+    """Parse and store one event exactly once. Failures keep the raw event and its reason."""
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().get(pk=event_id)
+        if event.status == InboundStatus.PROCESSED:
+            return event
+        event.attempts += 1
+        try:
+            with transaction.atomic():
+                messages = registry.adapter_for(event.kind).parse(event)
+                stored = [ticket_services.receive_message(m) for m in messages]
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
+            log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
+            event.status = InboundStatus.FAILED
+            event.error = f"{exc.__class__.__name__}: {exc}"[:5000]
+            event.next_attempt_at = (
+                timezone.now() + backoff(event.attempts) if event.attempts < MAX_ATTEMPTS else None
+            )
+        else:
+            event.status = InboundStatus.PROCESSED
+            event.error = ""
+            event.processed_at = timezone.now()
+            event.next_attempt_at = None
+            event.message = stored[0] if stored else None
+        event.save()
+    return event
+
+
+def events_due_for_retry(limit: int = 100) -> list[int]:
+    """Failed events whose backoff has passed, and received ones whose task was lost."""
+    now = timezone.now()
+    stale = now - timedelta(minutes=2)
+    failed = InboundEvent.objects.filter(
+        status=InboundStatus.FAILED, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)[:limit]
+    lost = InboundEvent.objects.filter(
+        status=InboundStatus.RECEIVED, received_at__lte=stale
+    ).values_list("pk", flat=True)[:limit]
+    return [*failed, *lost]
+
+
+# --- outbound -----------------------------------------------------------------------------
+
+
+def queue_delivery(message: Message, *, kind: str) -> OutboundDelivery:
+    """The `tickets.outbound` sender: record the delivery; send it after commit."""
+    identity = message.ticket.identity
+    delivery = OutboundDelivery.objects.create(
+        message=message, kind=kind, recipient=identity.handle if identity else ""
+    )
+    transaction.on_commit(lambda: _schedule_delivery(delivery.pk))
+    return delivery
+
+
+def _schedule_delivery(delivery_id: int) -> None:
+    from .tasks import deliver_outbound
+
+    try:
+        deliver_outbound.delay(delivery_id)
+    except Exception:  # noqa: BLE001 - the beat sweep sends it later
+        log.warning("could not queue delivery %s; the retry sweep will", delivery_id)
+
+
+def deliver(delivery_id: int) -> OutboundDelivery:
+    """Send one delivery at most once successfully; failures are retried with backoff."""
+    with transaction.atomic():
+        delivery = (
+            OutboundDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("message__ticket__identity", "message__author")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:  # another worker is sending it right now
+            return OutboundDelivery.objects.get(pk=delivery_id)
+        if delivery.status != DeliveryStatus.QUEUED:
+            return delivery
+        delivery.attempts += 1
+        try:
+            if not delivery.recipient:
+                raise registry.PermanentDeliveryError("the ticket has no address to reply to")
+            delivery.provider_id = registry.adapter_for(delivery.kind).deliver(delivery)[:500]
+        except registry.PermanentDeliveryError as exc:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = str(exc)[:5000]
+            delivery.next_attempt_at = None
+        except Exception as exc:  # noqa: BLE001 - transient: try again later
+            log.warning("delivery %s failed: %s", delivery.pk, exc)
+            delivery.last_error = f"{exc.__class__.__name__}: {exc}"[:5000]
+            if delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+        delivery.save()
+        realtime.publish(
+            "delivery.updated",
+            ticket=delivery.message.ticket_id,
+            message=delivery.message_id,
+            status=delivery.status,
+        )
+    return delivery
+
+
+def deliveries_due_for_retry(limit: int = 100) -> list[int]:
+    """Queued deliveries whose backoff has passed, and first attempts whose task was lost."""
+    now = timezone.now()
+    lost = Q(next_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=2))
+    due = OutboundDelivery.objects.filter(Q(next_attempt_at__lte=now) | lost)
+    return list(due.filter(status=DeliveryStatus.QUEUED).values_list("pk", flat=True)[:limit])

@@ -1,0 +1,27 @@
+"""Celery entry points: thin wrappers that look the row up and call a service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="channels_in.tasks.process_inbound_event", ignore_result=True)
+def process_inbound_event(event_id: int) -> None:
+    services.process_inbound(event_id)
+
+
+@shared_task(name="channels_in.tasks.deliver_outbound", ignore_result=True)
+def deliver_outbound(delivery_id: int) -> None:
+    services.deliver(delivery_id)
+
+
+@shared_task(name="channels_in.tasks.retry_pending_inbound", ignore_result=True)
+def retry_pending_inbound() -> None:
+    for event_id in services.events_due_for_retry():
+        process_inbound_event.delay(event_id)
+
+
+@shared_task(name="channels_in.tasks.retry_pending_outbound", ignore_result=True)
+def retry_pending_outbound() -> None:
+    for delivery_id in services.deliveries_due_for_retry():
+        deliver_outbound.delay(delivery_id)

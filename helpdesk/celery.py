@@ -1,0 +1,28 @@
+"""The Celery app: queues `ingest`, `deliver`, `default`, `reports`; beat runs the periodic work."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+app = Celery("madoguchi")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in ("ingest", "deliver", "default", "reports")]
+app.conf.task_routes = {
+    "channels_in.tasks.process_inbound_event": {"queue": "ingest"},
+    "channels_in.tasks.deliver_outbound": {"queue": "deliver"},
+}
+app.conf.beat_schedule = {
+    # Safety net for anything whose first attempt was lost (worker killed, broker restarted).
+    "retry-pending-inbound": {
+        "task": "channels_in.tasks.retry_pending_inbound",
+        "schedule": 60.0,
+    },
+    "retry-pending-outbound": {
+        "task": "channels_in.tasks.retry_pending_outbound",
+        "schedule": 60.0,
+    },
+}
+app.autodiscover_tasks()

@@ -1,0 +1,59 @@
+"""Test wiring: real PostgreSQL and Redis (from `make test`), isolated per xdist worker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from helpdesk.celery import app as celery_app
+from helpdesk.settings import celery_broker_url
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def _worker_redis_url() -> str:
+    """Each xdist worker gets its own Redis database, so queues and groups never mix."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = 1 + int(worker.removeprefix("gw") or 0)
+    base = settings.REDIS_URL.split("?")[0]
+    if base.startswith("unix://"):
+        return f"{base}?db={index}"
+    return f"{base.rsplit('/', 1)[0]}/{index}"
+
+
+REDIS_URL = _worker_redis_url()
+settings.REDIS_URL = REDIS_URL
+settings.CACHES["default"]["LOCATION"] = REDIS_URL
+settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [REDIS_URL]
+settings.CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
+celery_app.conf.broker_url = settings.CELERY_BROKER_URL
+# In-process tests run tasks inline; the browser tests start a real worker instead.
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    assert CORPUS.is_dir(), f"the shared corpus is expected beside the checkout at {CORPUS}"
+    return CORPUS
+
+
+@pytest.fixture
+def agent(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(role="agent", name="Aiko Agent")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client

@@ -1,0 +1,95 @@
+"""Every read the inbox needs, with a bounded number of queries per page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from helpdesk.models import User
+
+from .models import UNSOLVED_STATUSES, Attachment, Message, Status, Team, Ticket
+
+
+@dataclass(frozen=True)
+class InboxView:
+    key: str
+    label: str
+
+
+INBOX_VIEWS = (
+    InboxView("mine", _("My open")),
+    InboxView("unassigned", _("Unassigned")),
+    InboxView("open", _("All open")),
+    InboxView("pending", _("Pending")),
+    InboxView("solved", _("Solved")),
+    InboxView("all", _("All")),
+)
+DEFAULT_VIEW = "open"
+
+
+def _view_filter(view: str, viewer: User) -> Q:
+    unsolved = Q(status__in=UNSOLVED_STATUSES)
+    return {
+        "mine": unsolved & Q(assignee=viewer),
+        "unassigned": unsolved & Q(assignee__isnull=True),
+        "open": Q(status__in=(Status.NEW, Status.OPEN)),
+        "pending": Q(status__in=(Status.PENDING, Status.ON_HOLD)),
+        "solved": Q(status__in=(Status.SOLVED, Status.CLOSED)),
+        "all": Q(),
+    }.get(view, Q(status__in=(Status.NEW, Status.OPEN)))
+
+
+def inbox_tickets(*, viewer: User, view: str = DEFAULT_VIEW, limit: int = 100) -> list[Ticket]:
+    """One page of the inbox, newest activity first: three queries whatever the size."""
+    return list(
+        Ticket.objects.filter(_view_filter(view, viewer))
+        .select_related("customer", "assignee", "team")
+        .prefetch_related("tags")
+        .annotate(message_count=Count("messages", filter=Q(messages__internal=False)))
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def inbox_counts(*, viewer: User) -> dict[str, int]:
+    aggregates = {view.key: Count("pk", filter=_view_filter(view.key, viewer)) for view in INBOX_VIEWS}
+    return Ticket.objects.aggregate(**aggregates)
+
+
+def ticket_for_agent(*, ticket_id: int, viewer: User) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.select_related("customer__organization", "assignee", "team", "identity"),
+        pk=ticket_id,
+    )
+
+
+def ticket_timeline(*, ticket: Ticket) -> QuerySet[Message]:
+    return (
+        ticket.messages.select_related("author", "identity", "delivery")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def customer_other_tickets(*, ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def assignable_agents() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=["admin", "manager", "agent"]).order_by(
+        "name", "email"
+    )
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+def attachment_for_agent(*, attachment_id: int, viewer: User) -> Attachment:
+    return get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id)

@@ -1,0 +1,249 @@
+"""Every write to tickets. Views, tasks, consumers and adapters call these and nothing else."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.services import identity_resolve
+from helpdesk.html import sanitize_html
+from helpdesk.models import User
+
+from . import outbound, realtime
+from .inbound import IncomingAttachment, IncomingMessage
+from .models import (
+    Attachment,
+    AuthorKind,
+    Message,
+    Priority,
+    Status,
+    Tag,
+    Team,
+    Ticket,
+)
+
+# Channels where a conversation is one continuous thread per customer (no subject, no
+# references): a new message belongs to the customer's open ticket on that channel.
+CONVERSATIONAL_CHANNELS = frozenset({"chat", "line", "messenger", "instagram", "whatsapp",
+                                     "telegram", "sms", "x"})
+
+
+def receive_message(incoming: IncomingMessage) -> Message:
+    """Store one inbound message: resolve the customer, thread it, notify open inboxes.
+
+    Idempotent: the same (channel, external_id) a second time returns the first Message.
+    """
+    if incoming.external_id:
+        existing = Message.objects.filter(
+            channel=incoming.channel, external_id=incoming.external_id
+        ).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            return _store_incoming(incoming)
+    except IntegrityError:
+        # A concurrent delivery of the same message won the race on the unique constraint.
+        existing = Message.objects.filter(
+            channel=incoming.channel, external_id=incoming.external_id
+        ).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _store_incoming(incoming: IncomingMessage) -> Message:
+    identity = identity_resolve(
+        kind=incoming.identity_kind, handle=incoming.handle, display_name=incoming.display_name
+    )
+    ticket = _thread_for(incoming, identity.customer_id)
+    created = ticket is None
+    now = timezone.now()
+    if created:
+        ticket = Ticket.objects.create(
+            subject=(incoming.subject or _first_line(incoming.body_text))[:300] or _("(no subject)"),
+            channel=incoming.channel,
+            customer=identity.customer,
+            identity=identity,
+            status=Status.NEW,
+        )
+    elif ticket.status not in (Status.NEW, Status.OPEN):
+        ticket.status = Status.OPEN  # the customer wrote again: it needs us
+        ticket.solved_at = None
+    message = Message.objects.create(
+        ticket=ticket,
+        author_kind=AuthorKind.CUSTOMER,
+        identity=identity,
+        channel=incoming.channel,
+        body_text=incoming.body_text,
+        body_html=sanitize_html(incoming.body_html),
+        external_id=incoming.external_id[:500],
+    )
+    _store_attachments(message, incoming.attachments)
+    ticket.last_message_at = now
+    ticket.save()
+    realtime.publish(
+        "ticket.created" if created else "message.created",
+        ticket=ticket.pk,
+        message=message.pk,
+        status=ticket.status,
+        channel=ticket.channel,
+    )
+    return message
+
+
+def _thread_for(incoming: IncomingMessage, customer_id: int) -> Ticket | None:
+    """The ticket this message continues, or None when it starts a new conversation."""
+    tickets = Ticket.objects.select_for_update()
+    if incoming.replies_to:
+        earlier = (
+            Message.objects.filter(external_id__in=incoming.replies_to)
+            .exclude(ticket__status=Status.CLOSED)
+            .order_by("-created_at")
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if earlier:
+            return tickets.get(pk=earlier)
+    if incoming.ticket_hint:
+        hinted = (
+            tickets.filter(pk=incoming.ticket_hint, customer_id=customer_id)
+            .exclude(status=Status.CLOSED)
+            .first()
+        )
+        if hinted:
+            return hinted
+    if incoming.channel in CONVERSATIONAL_CHANNELS:
+        return (
+            tickets.filter(customer_id=customer_id, channel=incoming.channel)
+            .exclude(status=Status.CLOSED)
+            .order_by("-updated_at")
+            .first()
+        )
+    return None
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _store_attachments(message: Message, attachments: Iterable[IncomingAttachment]) -> None:
+    for item in attachments:
+        attachment = Attachment(
+            message=message,
+            token=secrets.token_hex(16),
+            filename=(item.filename or "attachment")[:255],
+            content_type=(item.content_type or "application/octet-stream")[:200],
+            size=len(item.content),
+        )
+        attachment.file.save(attachment.token, ContentFile(item.content), save=False)
+        attachment.save()
+
+
+def reply(
+    *,
+    ticket: Ticket,
+    author: User,
+    body_text: str,
+    internal: bool = False,
+    status: str | None = None,
+    attachments: Sequence[IncomingAttachment] = (),
+) -> Message:
+    """An agent's public reply (sent through the ticket's channel) or internal note."""
+    body_text = body_text.strip()
+    if not body_text and not attachments:
+        raise ValidationError(_("Write a message before sending."))
+    if not author.is_staff_member:
+        raise PermissionDenied
+    if not internal and not author.can_reply_publicly:
+        raise PermissionDenied(_("Light agents can add internal notes only."))
+    if not internal and not outbound.can_send(ticket.channel):
+        raise ValidationError(_("Replies on this channel cannot be sent yet."))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        message = Message.objects.create(
+            ticket=ticket,
+            author_kind=AuthorKind.AGENT,
+            author=author,
+            internal=internal,
+            channel=ticket.channel,
+            body_text=body_text,
+            external_id="" if internal else _outbound_message_id(),
+        )
+        _store_attachments(message, attachments)
+        now = timezone.now()
+        if not internal:
+            ticket.first_replied_at = ticket.first_replied_at or now
+            ticket.last_message_at = now
+            outbound.send(message)
+        if ticket.assignee_id is None and not internal:
+            ticket.assignee = author  # whoever answers first owns it, as agents expect
+        _apply_status(ticket, status or (Status.PENDING if not internal else None))
+        ticket.save()
+        realtime.publish(
+            "message.created", ticket=ticket.pk, message=message.pk, status=ticket.status,
+            channel=ticket.channel,
+        )
+    return message
+
+
+def _outbound_message_id() -> str:
+    domain = settings.SUPPORT_EMAIL.rpartition("@")[2] or "madoguchi.localhost"
+    return f"<{secrets.token_hex(12)}@{domain}>"
+
+
+def _apply_status(ticket: Ticket, status: str | None) -> None:
+    if status is None or status == ticket.status:
+        if ticket.status == Status.NEW and status is None:
+            ticket.status = Status.OPEN
+        return
+    if status not in Status.values:
+        raise ValidationError(_("Unknown status."))
+    ticket.status = status
+    ticket.solved_at = timezone.now() if status == Status.SOLVED else None
+
+
+def update_ticket(
+    *,
+    ticket: Ticket,
+    actor: User,
+    status: str | None = None,
+    priority: str | None = None,
+    assignee: User | None | bool = False,
+    team: Team | None | bool = False,
+    tags: Sequence[str] | None = None,
+) -> Ticket:
+    """Change the ticket's properties; `False` for assignee/team means "leave as is"."""
+    if not actor.is_staff_member:
+        raise PermissionDenied
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if status is not None:
+            _apply_status(ticket, status)
+        if priority is not None:
+            if priority not in Priority.values:
+                raise ValidationError(_("Unknown priority."))
+            ticket.priority = priority
+        if assignee is not False:
+            if assignee is not None and not assignee.is_staff_member:
+                raise ValidationError(_("Tickets can only be assigned to staff."))
+            ticket.assignee = assignee
+        if team is not False:
+            ticket.team = team
+        ticket.save()
+        if tags is not None:
+            ticket.tags.set(_tags_named(tags))
+        realtime.publish("ticket.updated", ticket=ticket.pk, status=ticket.status)
+    return ticket
+
+
+def _tags_named(names: Sequence[str]) -> list[Tag]:
+    cleaned = sorted({name.strip().lower()[:60] for name in names if name.strip()})
+    return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
