@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from .realtime import AGENTS_GROUP
@@ -20,10 +22,20 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(AGENTS_GROUP, self.channel_name)
 
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return json.loads(text_data)
+        except (TypeError, ValueError):
+            return {"type": "malformed"}
+
     async def receive_json(self, content, **kwargs) -> None:
         # The socket is server → agent only for now; answer pings so clients can detect drops.
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"v": 1, "type": "pong"})
+        else:
+            await self.send_json({"v": 1, "type": "error", "error": "unknown or malformed frame"})
 
     async def agent_event(self, message: dict) -> None:
         await self.send_json(message["event"])
