@@ -2,6 +2,7 @@
 
     python -m helpdesk.launcher run     web (ASGI) + Celery worker + beat, logs interleaved
     python -m helpdesk.launcher test    ruff, then the whole pytest suite (extra args → pytest)
+    python -m helpdesk.launcher bench   bench/run.py on throwaway servers → bench/RESULTS.md
     python -m helpdesk.launcher shell   the embedded services up, then a shell with their URLs
 
 Ctrl-C stops the app processes first, then the embedded servers.
@@ -125,6 +126,11 @@ def test(pytest_args: list[str]) -> int:
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
 
 
+def bench() -> int:
+    with EmbeddedServices(VAR / "bench", database="madoguchi_bench", throwaway=True):
+        return subprocess.run([PYTHON, str(ROOT / "bench" / "run.py")], cwd=ROOT).returncode
+
+
 def shell() -> int:
     with EmbeddedServices(VAR, database="madoguchi"):
         print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}")
@@ -138,6 +144,8 @@ def main(argv: list[str]) -> int:
         return run()
     if command == "test":
         return test(rest)
+    if command == "bench":
+        return bench()
     if command == "shell":
         return shell()
     print(__doc__)
