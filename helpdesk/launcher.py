@@ -104,9 +104,13 @@ class ProcessGroup:
                 child.kill()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run() -> int:
     VAR.mkdir(exist_ok=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops us as cleanly as Ctrl-C
     with EmbeddedServices(VAR, database="madoguchi"):
         manage("migrate", "--no-input", "-v", "0")
         manage("seed_demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -93,3 +94,31 @@ def teams() -> QuerySet[Team]:
 
 def attachment_for_agent(*, attachment_id: int, viewer: User) -> Attachment:
     return get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id)
+
+
+def tickets_for_api(
+    *,
+    viewer: User,
+    status: str | None = None,
+    channel: str | None = None,
+    assignee: int | str | None = None,
+    customer_id: int | None = None,
+    updated_after: datetime | None = None,
+) -> QuerySet[Ticket]:
+    """The API's ticket list; `assignee` is a user id, "me" or "none". Two queries a page."""
+    tickets = Ticket.objects.prefetch_related("tags")  # ids only otherwise: no joins needed
+    if status:
+        tickets = tickets.filter(status=status)
+    if channel:
+        tickets = tickets.filter(channel=channel)
+    if assignee == "me":
+        tickets = tickets.filter(assignee=viewer)
+    elif assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee is not None:
+        tickets = tickets.filter(assignee_id=assignee)
+    if customer_id is not None:
+        tickets = tickets.filter(customer_id=customer_id)
+    if updated_after is not None:
+        tickets = tickets.filter(updated_at__gt=updated_after)
+    return tickets
