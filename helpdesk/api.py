@@ -37,12 +37,18 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
     response = exception_handler(exc, context)
     if response is None:
         return None
+    # One key, one string for "what went wrong", whoever raised it: serializer, view or service.
     if not isinstance(response.data, dict):
-        response.data = {"detail": response.data}
+        response.data = {"detail": _joined(response.data)}
     elif NON_FIELD_KEY in response.data and "detail" not in response.data:
-        # One key for "what went wrong" whoever raised it: serializer or service.
-        response.data["detail"] = " ".join(str(m) for m in response.data.pop(NON_FIELD_KEY))
+        response.data["detail"] = _joined(response.data.pop(NON_FIELD_KEY))
     return response
+
+
+def _joined(messages: Any) -> str:
+    if isinstance(messages, list | tuple):
+        return " ".join(str(message) for message in messages)
+    return str(messages)
 
 
 def _validation_detail(exc: DjangoValidationError) -> dict[str, Any]:
@@ -72,7 +78,6 @@ def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonRespon
 # activated for a session user, so one script would see different strings through a session
 # and through a token.
 class UtcDateTimeField(serializers.DateTimeField):
-
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("default_timezone", datetime.UTC)
         super().__init__(**kwargs)
@@ -80,7 +85,6 @@ class UtcDateTimeField(serializers.DateTimeField):
 
 # Base of read-only model output (comments, not a docstring: OpenAPI would inherit one).
 class OutputModelSerializer(serializers.ModelSerializer):
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UtcDateTimeField,
@@ -90,9 +94,11 @@ class OutputModelSerializer(serializers.ModelSerializer):
 # Input that rejects fields it does not know. DRF ignores unknown keys; a script sending
 # `{"state": "solved"}` would get a 200 and no change, so a misspelt field is an error here.
 class StrictInputSerializer(serializers.Serializer):
+    # Form posts from the browsable API carry the CSRF token among the fields.
+    ignored_fields = frozenset({"csrfmiddlewaretoken"})
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
+        unknown = sorted(set(self.initial_data) - set(self.fields) - self.ignored_fields)
         if unknown:
             raise ValidationError({name: [_("Unknown field.")] for name in unknown})
         return super().validate(attrs)

@@ -1,0 +1,138 @@
+"""REST API v1 for tickets and their messages: parse input, call a selector or service, respond.
+
+Errors raised by services (Django `ValidationError` / `PermissionDenied`) become JSON 400/403 in
+`helpdesk.api.json_exception_handler`; nothing here catches them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status as http
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.api import ApiCursorPagination, error_responses, paginated_response
+
+from . import selectors, services
+from .serializers import (
+    MessageCreateInputSerializer,
+    MessageOutputSerializer,
+    TicketFilterSerializer,
+    TicketOutputSerializer,
+    TicketUpdateInputSerializer,
+)
+
+
+class TicketPagination(ApiCursorPagination):
+    # The inbox's order: most recent activity first, id breaking ties.
+    ordering = ("-updated_at", "-id")
+
+
+class MessagePagination(ApiCursorPagination):
+    # A conversation reads oldest first.
+    ordering = ("created_at", "id")
+
+
+class TicketListApi(APIView):
+    pagination_class = TicketPagination
+
+    @extend_schema(
+        operation_id="tickets_list",
+        parameters=[TicketFilterSerializer],
+        responses={200: TicketOutputSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = TicketFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        tickets = selectors.tickets_for_api(
+            viewer=request.user,
+            status=data.get("status"),
+            channel=data.get("channel"),
+            assignee=data.get("assignee"),
+            customer_id=data.get("customer"),
+            updated_after=data.get("updated_after"),
+        )
+        return paginated_response(
+            pagination_class=self.pagination_class,
+            serializer_class=TicketOutputSerializer,
+            queryset=tickets,
+            request=request,
+            view=self,
+        )
+
+
+class TicketDetailApi(APIView):
+    @extend_schema(
+        operation_id="tickets_retrieve",
+        responses={200: TicketOutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+        return Response(TicketOutputSerializer(ticket).data)
+
+    @extend_schema(
+        operation_id="tickets_partial_update",
+        request=TicketUpdateInputSerializer,
+        responses={200: TicketOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+        body = TicketUpdateInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        services.update_ticket(
+            ticket=ticket,
+            actor=request.user,
+            status=data.get("status"),
+            priority=data.get("priority"),
+            # The service reads False as "leave as is" and None as "clear".
+            assignee=data.get("assignee", False),
+            team=data.get("team", False),
+            tags=data.get("tags"),
+        )
+        ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+        return Response(TicketOutputSerializer(ticket).data)
+
+
+class TicketMessagesApi(APIView):
+    pagination_class = MessagePagination
+
+    @extend_schema(
+        operation_id="tickets_messages_list",
+        responses={200: MessageOutputSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+        return paginated_response(
+            pagination_class=self.pagination_class,
+            serializer_class=MessageOutputSerializer,
+            queryset=selectors.ticket_timeline(ticket=ticket),
+            request=request,
+            view=self,
+        )
+
+    @extend_schema(
+        operation_id="tickets_messages_create",
+        request=MessageCreateInputSerializer,
+        responses={201: MessageOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+        body = MessageCreateInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        message = services.reply(
+            ticket=ticket,
+            author=request.user,
+            body_text=data["body_text"],
+            internal=data["internal"],
+            status=data.get("status"),
+        )
+        # Read back through the timeline so the answer has its delivery row and attachments.
+        message = selectors.ticket_timeline(ticket=ticket).get(pk=message.pk)
+        return Response(
+            MessageOutputSerializer(message, context={"request": request}).data,
+            status=http.HTTP_201_CREATED,
+        )
