@@ -15,6 +15,7 @@ from tickets import services as ticket_services
 from tickets.models import Message
 
 from . import registry
+from .mail.parse import message_id_of
 from .models import DeliveryStatus, InboundEvent, InboundStatus, OutboundDelivery
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,20 @@ def record_inbound(
         if created:
             transaction.on_commit(lambda: _schedule_processing(event.pk))
     return event, created
+
+
+def record_raw_mail(raw: bytes, *, source: str = "") -> tuple[InboundEvent, bool]:
+    """Store one RFC 822 mail (IMAP, `manage.py ingest_mail`, a pipe) for processing.
+
+    Keyed by Message-ID, so the same mail fetched twice or from two mailboxes is one event;
+    mail without one is keyed by its bytes.
+    """
+    return record_inbound(
+        kind="email",
+        payload=raw,
+        idempotency_key=message_id_of(raw),
+        headers={"source": source},
+    )
 
 
 def _schedule_processing(event_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
@@ -38,7 +39,13 @@ def contact_form(request, lang: str):
     else:
         form = ContactForm(initial={"form_token": secrets.token_urlsafe(24)})
         status = 200
-    return render(request, "channels_in/contact.html", {"form": form, "lang": lang}, status=status)
+    context = {
+        "form": form,
+        "lang": lang,
+        "max_attachment_bytes": settings.MAX_ATTACHMENT_BYTES,
+        "max_attachments": settings.MAX_ATTACHMENTS_PER_MESSAGE,
+    }
+    return render(request, "channels_in/contact.html", context, status=status)
 
 
 def contact_sent(request, lang: str):

@@ -43,5 +43,7 @@ def staff_required(view):
 
 
 class IsStaffMember(BasePermission):
+    message = "Only support staff (agents, managers, admins) may use this API."
+
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and request.user.is_staff_member)

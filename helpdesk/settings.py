@@ -174,7 +174,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps without collectstatic in dev
 # Without collectstatic (development, tests) STATIC_ROOT does not exist; the finders serve.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"  # never served publicly: attachments go through permission-checked views
 STORAGES = {
@@ -220,6 +220,12 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the installed sidecar package: no CDN, and no inline script (CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Name the enums after the domain, so later resources with their own `status` don't clash.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "TicketPriorityEnum": "tickets.models.Priority",
+        "TicketChannelEnum": "tickets.models.Channel",
+    },
 }
 
 # --- security -------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def _ticket_context(request, ticket, reply_form=None):
         "agents": selectors.assignable_agents(),
         "teams": selectors.teams(),
         "reply_form": reply_form or ReplyForm(),
+        "properties_form": TicketPropertiesForm(),  # its choices label the sidebar selects
     }
 
 

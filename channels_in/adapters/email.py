@@ -1,13 +1,63 @@
-"""Email: RFC 822 bytes in, threaded replies out. (Being filled in.)"""
+"""Email: RFC 822 bytes in, threaded replies out through Django's mail connection.
+
+Parsing and composing live in `channels_in.mail`; this module is the channel's face to the
+registry: it turns SMTP outcomes into "retry later" or "refused for good".
+"""
 
 from __future__ import annotations
+
+import smtplib
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from ..mail.compose import build_reply
+from ..mail.parse import MalformedMail, parse_mail
+from ..registry import PermanentDeliveryError
+
+if TYPE_CHECKING:
+    from tickets.inbound import IncomingMessage
+
+    from ..models import InboundEvent, OutboundDelivery
+
+__all__ = ["EmailAdapter", "MalformedMail"]
 
 
 class EmailAdapter:
     kind = "email"
 
-    def parse(self, event):
-        raise NotImplementedError
+    def parse(self, event: InboundEvent) -> list[IncomingMessage]:
+        return [parse_mail(bytes(event.payload))]
 
-    def deliver(self, delivery):
-        raise NotImplementedError
+    def deliver(self, delivery: OutboundDelivery) -> str:
+        mail = build_reply(delivery.message, recipient=delivery.recipient)
+        try:
+            mail.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refusals = list(exc.recipients.values())
+            if refusals and all(_permanent(code) for code, _reply in refusals):
+                raise PermanentDeliveryError(
+                    _("The mail server refused the recipient: %(reason)s")
+                    % {"reason": _smtp_reasons(refusals)}
+                ) from exc
+            raise
+        except smtplib.SMTPDataError as exc:
+            # A 5xx after DATA (message rejected as spam, too large) will not pass on retry.
+            if _permanent(exc.smtp_code):
+                raise PermanentDeliveryError(
+                    _("The mail server rejected the message: %(reason)s")
+                    % {"reason": _smtp_reasons([(exc.smtp_code, exc.smtp_error)])}
+                ) from exc
+            raise
+        return str(mail.extra_headers["Message-ID"])
+
+
+def _permanent(code: int) -> bool:
+    return 500 <= code < 600
+
+
+def _smtp_reasons(refusals: list[tuple[int, bytes | str]]) -> str:
+    return "; ".join(
+        f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
+        for code, reply in refusals
+    )
