@@ -146,7 +146,9 @@ def deliver(delivery_id: int) -> OutboundDelivery:
     """Send one delivery at most once successfully; failures are retried with backoff."""
     with transaction.atomic():
         delivery = (
-            OutboundDelivery.objects.select_for_update(skip_locked=True)
+            # Lock only the delivery row: PostgreSQL refuses FOR UPDATE on the nullable side
+            # of the outer joins (identity, author) that select_related adds.
+            OutboundDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("message__ticket__identity", "message__author")
             .filter(pk=delivery_id)
             .first()
