@@ -20,6 +20,14 @@ class Adapter(Protocol):
         """Send one delivery; return the provider's id. Raise to have it retried."""
 
 
+class MalformedPayload(ValueError):
+    """The raw event can never become a message (not a mail, no sender): retrying cannot help.
+
+    The event stays stored as failed with this reason; an admin can fix the adapter and
+    `replay_inbound` it.
+    """
+
+
 class PermanentDeliveryError(Exception):
     """The provider refused for good (bad address, blocked): retrying cannot help."""
 

@@ -94,9 +94,10 @@ def process_inbound(event_id: int) -> InboundEvent:
             log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
             event.status = InboundStatus.FAILED
             event.error = f"{exc.__class__.__name__}: {exc}"[:5000]
-            event.next_attempt_at = (
-                timezone.now() + backoff(event.attempts) if event.attempts < MAX_ATTEMPTS else None
+            retry = event.attempts < MAX_ATTEMPTS and not isinstance(
+                exc, registry.MalformedPayload
             )
+            event.next_attempt_at = timezone.now() + backoff(event.attempts) if retry else None
         else:
             event.status = InboundStatus.PROCESSED
             event.error = ""

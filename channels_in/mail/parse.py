@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tickets.inbound import IncomingMessage
 
+from ..registry import MalformedPayload
 from . import headers
 from .charsets import rank_hints
 from .html_text import html_to_text
@@ -31,7 +32,7 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _WORD_CHARSET = re.compile(r"=\?([^?\s*]+)")
 
 
-class MalformedMail(ValueError):
+class MalformedMail(MalformedPayload):
     """The bytes are not a mail we can attribute to a sender; the raw event is kept."""
 
 
