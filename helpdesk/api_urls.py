@@ -3,7 +3,12 @@
 from django.urls import path, re_path
 
 from customers.api import CustomerDetailApi, CustomerListApi
-from tickets.api import TicketDetailApi, TicketListApi, TicketMessagesApi
+from tickets.api import (
+    AttachmentDownloadApi,
+    TicketDetailApi,
+    TicketListApi,
+    TicketMessagesApi,
+)
 
 from .api import api_not_found
 
@@ -12,6 +17,7 @@ urlpatterns = [
     path("tickets/", TicketListApi.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/", TicketDetailApi.as_view(), name="ticket-detail"),
     path("tickets/<int:pk>/messages/", TicketMessagesApi.as_view(), name="ticket-messages"),
+    path("attachments/<int:pk>/", AttachmentDownloadApi.as_view(), name="attachment-download"),
     path("customers/", CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:pk>/", CustomerDetailApi.as_view(), name="customer-detail"),
     # Last: anything else under /api/v1/ answers with JSON, not the HTML 404 page.

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from helpdesk.api import ApiCursorPagination, error_responses, paginated_response
 
 from . import selectors, services
+from .downloads import attachment_response
 from .serializers import (
     MessageCreateInputSerializer,
     MessageOutputSerializer,
@@ -136,3 +137,15 @@ class TicketMessagesApi(APIView):
             MessageOutputSerializer(message, context={"request": request}).data,
             status=http.HTTP_201_CREATED,
         )
+
+
+class AttachmentDownloadApi(APIView):
+    """The file itself, for scripts holding an API token (the agent pages have their own)."""
+
+    @extend_schema(
+        operation_id="attachments_download",
+        responses={(200, "application/octet-stream"): bytes, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int):
+        attachment = selectors.attachment_for_agent(attachment_id=pk, viewer=request.user)
+        return attachment_response(attachment)

@@ -97,7 +97,7 @@ class TicketUpdateInputSerializer(StrictInputSerializer):
 
 class AttachmentOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(
-        help_text=_("Download link; it needs a signed-in staff session.")
+        help_text=_("Download link; send the same token or session as for the API.")
     )
 
     class Meta:
@@ -106,7 +106,7 @@ class AttachmentOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, attachment: Attachment) -> str:
-        path = reverse("tickets:attachment", args=[attachment.pk])
+        path = reverse("api:attachment-download", args=[attachment.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +13,7 @@ from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
 from . import selectors, services
+from .downloads import attachment_response
 from .forms import ReplyForm, TicketPropertiesForm
 from .models import Team
 
@@ -111,12 +111,4 @@ def ticket_update(request, pk: int):
 @require_GET
 def attachment_download(request, pk: int):
     attachment = selectors.attachment_for_agent(attachment_id=pk, viewer=request.user)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    # Never let a customer's file render as a page of ours.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment)

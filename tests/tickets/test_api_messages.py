@@ -68,7 +68,7 @@ def test_timeline_oldest_first_with_every_field(agent):
             "filename": "invoice.pdf",
             "content_type": "application/pdf",
             "size": 13,
-            "url": f"http://testserver/agent/attachments/{attachment.pk}/",
+            "url": f"http://testserver/api/v1/attachments/{attachment.pk}/",
         }
     ]
     assert second["author_kind"] == "agent"
@@ -81,13 +81,32 @@ def test_timeline_oldest_first_with_every_field(agent):
     assert third["delivery"] is None
 
 
-def test_attachment_url_is_the_agent_download_view(agent):
+def test_attachment_url_downloads_with_the_session(agent):
     attachment = AttachmentFactory()
     client = session_client(agent)
     listed = client.get(url(attachment.message.ticket)).json()["results"][0]["attachments"][0]
     download = client.get(listed["url"])
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_attachment_url_downloads_with_a_token_and_not_without(agent):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    attachment = AttachmentFactory()
+    token = Token.objects.create(user=agent)
+    scripted = APIClient()
+    scripted.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    listed = scripted.get(url(attachment.message.ticket)).json()["results"][0]["attachments"][0]
+
+    download = scripted.get(listed["url"])
+    anonymous = APIClient().get(listed["url"])
+
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert anonymous.status_code == 401
 
 
 def test_body_html_is_the_sanitized_copy(agent):
