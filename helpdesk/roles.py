@@ -23,9 +23,10 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def get_login_redirect_url(self, request):
-        if request.user.is_staff_member:
-            return "/agent/"
-        return "/help/"
+        return "/agent/" if request.user.is_staff_member else "/help/"
+
+    def get_signup_redirect_url(self, request):
+        return self.get_login_redirect_url(request)
 
 
 def staff_required(view):
