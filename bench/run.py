@@ -84,7 +84,7 @@ def main() -> dict:
     agent, _ = User.objects.get_or_create(
         email="bench-agent@example.com", defaults={"role": "agent", "name": "Bench"}
     )
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(agent)
     client.get("/agent/")  # warm caches, templates, translations
     from tickets.models import Ticket

@@ -143,6 +143,7 @@ def shell() -> int:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     command, rest = (argv[0], argv[1:]) if argv else ("run", [])
     if command == "run":
         return run()
