@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Left
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -43,13 +44,22 @@ def _view_filter(view: str, viewer: User) -> Q:
     }.get(view, Q(status__in=(Status.NEW, Status.OPEN)))
 
 
+PREVIEW_CHARS = 200
+
+
 def inbox_tickets(*, viewer: User, view: str = DEFAULT_VIEW, limit: int = 100) -> list[Ticket]:
-    """One page of the inbox, newest activity first: three queries whatever the size."""
+    """One page of the inbox, newest activity first: two queries whatever the size."""
+    latest_public = Message.objects.filter(ticket=OuterRef("pk"), internal=False).order_by(
+        "-created_at", "-id"
+    )
     return list(
         Ticket.objects.filter(_view_filter(view, viewer))
         .select_related("customer", "assignee", "team")
         .prefetch_related("tags")
-        .annotate(message_count=Count("messages", filter=Q(messages__internal=False)))
+        .annotate(
+            message_count=Count("messages", filter=Q(messages__internal=False)),
+            preview=Left(Subquery(latest_public.values("body_text")[:1]), PREVIEW_CHARS),
+        )
         .order_by("-updated_at", "-id")[:limit]
     )
 
