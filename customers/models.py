@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,10 @@ class Organization(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # Furigana: how a Japanese name is read (ヤマダ タロウ), for sorting and for the phone.
+    name_kana = models.CharField(_("name reading (kana)"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     organization = models.ForeignKey(
@@ -48,6 +52,11 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         related_name="customer",
     )
+    tags = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    vip = models.BooleanField(_("VIP"), default=False)
+    # Blocked customers (harassment, abuse): their messages are kept but open no tickets.
+    blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
+    blocked_reason = models.CharField(_("reason for blocking"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,6 +69,10 @@ class Customer(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or self.email or _("Customer #%(id)s") % {"id": self.pk}
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
 
 class Identity(models.Model):
@@ -79,3 +92,82 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.handle}"
+
+
+class CustomerNote(models.Model):
+    """An agent's note about the customer; pinned notes show on every ticket of theirs."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pinned", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    # Where the order came from ("shopify", "csv", "api", a shop name) and its id there:
+    # integrations upsert by (source, external_id).
+    source = models.CharField(_("source"), max_length=40, default="manual")
+    external_id = models.CharField(_("external id"), max_length=100)
+    number = models.CharField(_("order number"), max_length=100)
+    ordered_at = models.DateTimeField(_("ordered at"))
+    status = models.CharField(_("status"), max_length=40, blank=True)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="JPY")
+    shipping_status = models.CharField(_("shipping status"), max_length=60, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    tracking_url = models.URLField(_("tracking URL"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="order_unique_source_id")
+        ]
+        indexes = [models.Index(fields=["customer", "-ordered_at"], name="order_customer_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+
+class CustomerMerge(models.Model):
+    """The record of a merge: who folded which customer into which, and what moved."""
+
+    into = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges")
+    merged_customer_id = models.BigIntegerField()
+    # A snapshot, because the merged customer row no longer exists afterwards.
+    merged_snapshot = models.JSONField(default=dict)
+    moved = models.JSONField(default=dict)  # {"identities": 2, "tickets": 3, …}
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"customer {self.merged_customer_id} → {self.into_id}"

@@ -32,3 +32,25 @@ def customer_search(*, q: str = "") -> QuerySet[Customer]:
 
 def customer_detail(*, customer_id: int) -> Customer:
     return get_object_or_404(_with_profile(Customer.objects.all()), pk=customer_id)
+
+
+def probable_duplicates(*, customer: Customer, limit: int = 10) -> QuerySet[Customer]:
+    """Other customers sharing an email address or phone number with this one, on any channel."""
+    addresses = {customer.email.lower()} - {""}
+    addresses |= set(customer.identities.filter(kind="email").values_list("handle", flat=True))
+    phones = {customer.phone} - {""}
+    phones |= set(
+        customer.identities.filter(kind__in=["phone", "sms", "whatsapp"]).values_list(
+            "handle", flat=True
+        )
+    )
+    by_identity = Identity.objects.filter(
+        Q(kind="email", handle__in=addresses)
+        | Q(kind__in=["phone", "sms", "whatsapp"], handle__in=phones)
+    ).values("customer_id")
+    matches = Q(pk__in=by_identity)
+    if addresses:
+        matches |= Q(email__in=addresses)
+    if phones:
+        matches |= Q(phone__in=phones)
+    return _with_profile(Customer.objects.filter(matches).exclude(pk=customer.pk))[:limit]
