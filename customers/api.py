@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
+from rest_framework import status as http
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,13 @@ from rest_framework.views import APIView
 from helpdesk.api import ApiCursorPagination, error_responses, paginated_response
 
 from . import selectors
-from .serializers import CustomerOutputSerializer, CustomerSearchSerializer
+from .orders import ItemValues, OrderValues, order_upsert
+from .serializers import (
+    CustomerOutputSerializer,
+    CustomerSearchSerializer,
+    OrderOutputSerializer,
+    OrderUpsertInputSerializer,
+)
 
 
 class CustomerPagination(ApiCursorPagination):
@@ -32,7 +39,7 @@ class CustomerListApi(APIView):
         return paginated_response(
             pagination_class=self.pagination_class,
             serializer_class=CustomerOutputSerializer,
-            queryset=selectors.customer_search(q=search.validated_data.get("q", "")),
+            queryset=selectors.customer_search(**search.validated_data),
             request=request,
             view=self,
         )
@@ -46,3 +53,29 @@ class CustomerDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         customer = selectors.customer_detail(customer_id=pk)
         return Response(CustomerOutputSerializer(customer).data)
+
+
+class CustomerOrdersApi(APIView):
+    @extend_schema(
+        operation_id="customers_orders_upsert",
+        request=OrderUpsertInputSerializer,
+        responses={
+            200: OrderOutputSerializer,
+            201: OrderOutputSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Create the order, or update it when (source, external_id) is already known."""
+        customer = selectors.customer_detail(customer_id=pk)
+        data_in = OrderUpsertInputSerializer(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = dict(data_in.validated_data)
+        source = data.pop("source")
+        items = [ItemValues(**item) for item in data.pop("items")]
+        order, created = order_upsert(
+            customer=customer, source=source, values=OrderValues(**data, items=items)
+        )
+        return Response(
+            OrderOutputSerializer(order).data, status=http.HTTP_201_CREATED if created else 200
+        )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.api import OutputModelSerializer
+from helpdesk.api import OutputModelSerializer, StrictInputSerializer
 
-from .models import Customer, Identity, Organization
+from .models import Customer, Identity, Order, OrderItem, Organization
+from .selectors import RECENT_ORDERS
 
 
 class CustomerSearchSerializer(serializers.Serializer):
@@ -20,6 +18,11 @@ class CustomerSearchSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text=_("Part of the name, email address or a channel handle."),
+    )
+    email = serializers.EmailField(required=False, help_text=_("Exact email address."))
+    phone = serializers.CharField(required=False, help_text=_("Phone number, any punctuation."))
+    handle = serializers.CharField(
+        required=False, help_text=_("Exact channel handle (LINE user id, phone, address …).")
     )
 
 
@@ -37,29 +40,66 @@ class IdentityOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrderItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ["sku", "name", "quantity", "price"]
+
+
+class OrderOutputSerializer(OutputModelSerializer):
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "source", "external_id", "number", "ordered_at", "status", "total", "currency",
+            "shipping_status", "tracking_number", "tracking_url", "items",
+        ]
+        read_only_fields = fields
+
+
+class OrderUpsertInputSerializer(StrictInputSerializer):
+    """An order as a shop knows it; sending the same (source, external_id) again updates it."""
+
+    source = serializers.SlugField(max_length=40, help_text=_("Where the order lives, e.g. shopify."))
+    external_id = serializers.CharField(max_length=100)
+    number = serializers.CharField(max_length=100)
+    ordered_at = serializers.DateTimeField()
+    status = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="JPY")
+    shipping_status = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_url = serializers.URLField(required=False, allow_blank=True, default="")
+    items = OrderItemSerializer(many=True, required=False, default=list)
+
+
 class CustomerOutputSerializer(OutputModelSerializer):
-    """Someone we talk to, with the channel identities they write from."""
+    """Someone we talk to, with the channel identities they write from and their orders."""
 
     organization = OrganizationOutputSerializer(read_only=True, allow_null=True)
     identities = IdentityOutputSerializer(many=True, read_only=True)
-    orders = serializers.SerializerMethodField(help_text=_("Purchase history, newest first."))
+    orders = OrderOutputSerializer(
+        many=True, read_only=True, source="recent_orders",
+        help_text=_("Purchase history, newest first (the latest %(n)d).") % {"n": RECENT_ORDERS},
+    )
+    blocked = serializers.BooleanField(source="is_blocked", read_only=True)
 
     class Meta:
         model = Customer
         fields = [
             "id",
             "name",
+            "name_kana",
             "email",
+            "phone",
             "language",
             "organization",
+            "tags",
+            "vip",
+            "blocked",
             "identities",
             "orders",
             "created_at",
         ]
         read_only_fields = fields
-
-    # Always empty for now: the Order model arrives with the customer-360 issue, and the field
-    # is already in the public contract so scripts can rely on its presence.
-    @extend_schema_field({"type": "array", "items": {"type": "object"}})
-    def get_orders(self, customer: Customer) -> list[dict[str, Any]]:
-        return []

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from .models import Customer, CustomerMerge, CustomerNote, Identity, IdentityKind, Organization
 
-
 PHONE_KINDS = frozenset({IdentityKind.PHONE, IdentityKind.SMS, IdentityKind.WHATSAPP})
 
 

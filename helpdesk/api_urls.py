@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from customers.api import CustomerDetailApi, CustomerListApi
+from customers.api import CustomerDetailApi, CustomerListApi, CustomerOrdersApi
 from tickets.api import (
     AttachmentDownloadApi,
     TicketDetailApi,
@@ -20,6 +20,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", AttachmentDownloadApi.as_view(), name="attachment-download"),
     path("customers/", CustomerListApi.as_view(), name="customer-list"),
     path("customers/<int:pk>/", CustomerDetailApi.as_view(), name="customer-detail"),
+    path("customers/<int:pk>/orders/", CustomerOrdersApi.as_view(), name="customer-orders"),
     # Last: anything else under /api/v1/ answers with JSON, not the HTML 404 page.
     re_path(r"^.*$", api_not_found),
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from customers.models import Organization
+from customers.orders import ItemValues, OrderValues, order_upsert
 from tests.api_factories import session_client, token_client
 from tests.factories import CustomerFactory, IdentityFactory, UserFactory
 
@@ -15,7 +17,12 @@ LIST = "/api/v1/customers/"
 CUSTOMER_FIELDS = {
     "id",
     "name",
+    "name_kana",
     "email",
+    "phone",
+    "tags",
+    "vip",
+    "blocked",
     "language",
     "organization",
     "identities",
@@ -116,14 +123,70 @@ def _fill_customers(count: int) -> None:
     for customer in CustomerFactory.create_batch(count, organization=org):
         IdentityFactory(customer=customer)
         IdentityFactory(customer=customer, kind="line", handle=f"U-{customer.pk}")
+        for n in range(3):  # orders with items: still one query each for orders and items
+            order, _ = order_upsert(customer=customer, source="test", values=OrderValues(
+                external_id=f"{customer.pk}-{n}", number=f"{n}", ordered_at=timezone.now(),
+                items=[ItemValues(name="Cup")]))
 
 
 def test_list_query_count_does_not_grow(agent, django_assert_max_num_queries):
     client = token_client(agent)
     _fill_customers(1)
-    with django_assert_max_num_queries(3) as one:
+    # session/token, customers, identities, orders (sliced per customer), order items
+    with django_assert_max_num_queries(5) as one:
         assert len(ids(client.get(LIST))) == 1
     _fill_customers(29)
-    with django_assert_max_num_queries(3) as thirty:
+    with django_assert_max_num_queries(5) as thirty:
         assert len(ids(client.get(LIST, {"q": "example"}))) == 30
     assert len(one.captured_queries) == len(thirty.captured_queries)
+
+
+def test_orders_are_upserted_by_source_and_external_id(agent):
+    client = token_client(agent)
+    customer = CustomerFactory()
+    order = {
+        "source": "shopify", "external_id": "450789469", "number": "#1001",
+        "ordered_at": "2026-11-20T14:30:00+09:00", "status": "paid", "total": "5800",
+        "currency": "jpy", "items": [{"sku": "MUG-1", "name": "マグカップ", "quantity": 2, "price": "1500"},
+                                     {"sku": "BAG-2", "name": "トートバッグ", "quantity": 1, "price": "2800"}],
+    }
+    url = f"{detail(customer)}orders/"
+
+    created = client.post(url, order, format="json")
+    order["shipping_status"] = "shipped"
+    order["tracking_number"] = "1234-5678-9012"
+    updated = client.post(url, order, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert updated.status_code == 200
+    assert updated.json()["id"] == created.json()["id"]
+    body = client.get(detail(customer)).json()
+    assert body["orders"][0]["number"] == "#1001"
+    assert body["orders"][0]["currency"] == "JPY"
+    assert body["orders"][0]["shipping_status"] == "shipped"
+    assert [i["name"] for i in body["orders"][0]["items"]] == ["マグカップ", "トートバッグ"]
+
+
+def test_bad_orders_get_field_errors(agent):
+    client = token_client(agent)
+    url = f"{detail(CustomerFactory())}orders/"
+
+    response = client.post(url, {"source": "shop", "external_id": "1", "number": "1",
+                                 "ordered_at": "yesterday", "total": "-3", "surprise": 1},
+                           format="json")
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert "ordered_at" in errors and "total" in errors
+    assert client.post("/api/v1/customers/999999/orders/", {}, format="json").status_code == 404
+
+
+def test_customers_can_be_found_by_exact_email_phone_or_handle(agent):
+    client = token_client(agent)
+    wanted = CustomerFactory(email="hana@example.jp", phone="09012345678")
+    IdentityFactory(customer=wanted, kind="line", handle="U-hana")
+    CustomerFactory(email="other@example.jp")
+
+    assert ids(client.get(LIST, {"email": "HANA@example.jp"})) == [wanted.pk]
+    assert ids(client.get(LIST, {"phone": "090-1234-5678"})) == [wanted.pk]
+    assert ids(client.get(LIST, {"handle": "U-hana"})) == [wanted.pk]
