@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 from helpdesk.api import ApiCursorPagination, error_responses, paginated_response
 
 from . import selectors
+from .audit import customer_access_record, request_ip
+from .models import AccessAction
 from .orders import ItemValues, OrderValues, order_upsert
 from .serializers import (
     CustomerOutputSerializer,
@@ -52,6 +54,10 @@ class CustomerDetailApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         customer = selectors.customer_detail(customer_id=pk)
+        customer_access_record(
+            actor=request.user, action=AccessAction.VIEW, customer_id=customer.pk,
+            ip=request_ip(request), detail={"via": "api"},
+        )
         return Response(CustomerOutputSerializer(customer).data)
 
 

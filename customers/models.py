@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -171,3 +172,44 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.merged_customer_id} → {self.into_id}"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("View")
+    EXPORT = "export", _("Export")
+    MERGE = "merge", _("Merge")
+    BLOCK = "block", _("Block")
+    UNBLOCK = "unblock", _("Unblock")
+    NOTE = "note", _("Note")
+    IMPORT = "import", _("Order import")
+
+
+class CustomerAccess(models.Model):
+    """One read or change of a customer's personal data by a staff member (APPI / GDPR audit).
+
+    `customer_id` is a plain number, not a foreign key: the log must outlive merges and
+    erasure unchanged, and a merge moves every row that points at the merged customer.
+    """
+
+    customer_id = models.BigIntegerField(_("customer"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("staff member"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("customer access")
+        verbose_name_plural = _("customer accesses")
+        indexes = [
+            models.Index(fields=["customer_id", "-at"], name="customeraccess_customer"),
+            models.Index(fields=["actor", "-at"], name="customeraccess_actor"),
+            models.Index(fields=["-at"], name="customeraccess_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} customer {self.customer_id} at {self.at:%Y-%m-%d %H:%M}"

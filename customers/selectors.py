@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
 from django.shortcuts import get_object_or_404
 
-from .models import Customer, Identity, Order
-from .services import normalize_phone
+from helpdesk.models import User
+
+from .models import Customer, CustomerMerge, CustomerNote, Identity, IdentityKind, Order
+from .privacy import sees_contact_details
+from .services import PHONE_KINDS, normalize_phone
 
 RECENT_ORDERS = 10
 
@@ -53,21 +60,139 @@ def customer_detail(*, customer_id: int) -> Customer:
 
 def probable_duplicates(*, customer: Customer, limit: int = 10) -> QuerySet[Customer]:
     """Other customers sharing an email address or phone number with this one, on any channel."""
+    matches = _duplicate_match(customer)
+    if matches is None:
+        return Customer.objects.none()
+    return _with_profile(Customer.objects.filter(matches).exclude(pk=customer.pk))[:limit]
+
+
+def _duplicate_match(customer: Customer) -> Q | None:
+    """Who shares a contact point with `customer`. Reads the identities through
+    `customer.identities.all()`, so an already prefetched list costs no query."""
+    identities = list(customer.identities.all())
     addresses = {customer.email.lower()} - {""}
-    addresses |= set(customer.identities.filter(kind="email").values_list("handle", flat=True))
-    phones = {customer.phone} - {""}
-    phones |= set(
-        customer.identities.filter(kind__in=["phone", "sms", "whatsapp"]).values_list(
-            "handle", flat=True
-        )
-    )
+    addresses |= {i.handle for i in identities if i.kind == IdentityKind.EMAIL}
+    # The profile's number may have been typed with punctuation; identities are normalized.
+    phones = {customer.phone, normalize_phone(customer.phone)} - {""}
+    phones |= {i.handle for i in identities if i.kind in PHONE_KINDS}
+    if not addresses and not phones:
+        return None
     by_identity = Identity.objects.filter(
-        Q(kind="email", handle__in=addresses)
-        | Q(kind__in=["phone", "sms", "whatsapp"], handle__in=phones)
+        Q(kind=IdentityKind.EMAIL, handle__in=addresses) | Q(kind__in=PHONE_KINDS, handle__in=phones)
     ).values("customer_id")
     matches = Q(pk__in=by_identity)
     if addresses:
         matches |= Q(email__in=addresses)
     if phones:
         matches |= Q(phone__in=phones)
-    return _with_profile(Customer.objects.filter(matches).exclude(pk=customer.pk))[:limit]
+    return matches
+
+
+# --- the customer 360 page ------------------------------------------------------------------
+TICKETS_ON_360 = 50
+NOTES_ON_360 = 40  # pinned ones first, so a handful of pins never pushes out recent notes
+MERGES_ON_360 = 10
+DUPLICATES_ON_360 = 5
+
+
+@dataclass(frozen=True)
+class LifetimeValue:
+    currency: str
+    total: Decimal
+    orders: int
+
+
+@dataclass(frozen=True)
+class Customer360:
+    """Everything an agent sees about one customer, loaded in a fixed number of queries."""
+
+    customer: Customer
+    identities: list[Identity]
+    lifetime_value: list[LifetimeValue]  # one per currency: yen and dollars never add up
+    order_count: int
+    recent_orders: list[Order]
+    # Ticket rows through the reverse relation `customer.tickets`: customers never imports
+    # the tickets app, so they are typed loosely here.
+    tickets: list[Any]
+    ticket_count: int
+    pinned_notes: list[CustomerNote]
+    recent_notes: list[CustomerNote]
+    duplicates: list[Customer]
+    merges: list[CustomerMerge]
+    show_contact_details: bool
+
+
+def customer_360(*, customer_id: int, viewer: User) -> Customer360:
+    """The customer page in ≤ 12 queries however many tickets, orders and notes there are."""
+    notes = CustomerNote.objects.select_related("author").order_by("-pinned", "-created_at", "-id")
+    customer = get_object_or_404(
+        _with_profile(Customer.objects.all()).prefetch_related(
+            Prefetch("notes", queryset=notes[:NOTES_ON_360], to_attr="shown_notes")
+        ),
+        pk=customer_id,
+    )
+    value = list(
+        Order.objects.filter(customer=customer)
+        .order_by("currency")
+        .values("currency")
+        .annotate(total=Sum("total"), orders=Count("id"))
+    )
+    # COUNT(*) OVER () rides along with the first page: the total without a second query.
+    tickets = list(
+        customer.tickets.select_related("assignee")
+        .annotate(total_count=Window(expression=Count("id")))
+        .order_by("-updated_at", "-id")[:TICKETS_ON_360]
+    )
+    return Customer360(
+        customer=customer,
+        identities=list(customer.identities.all()),
+        lifetime_value=[LifetimeValue(v["currency"], v["total"], v["orders"]) for v in value],
+        order_count=sum(v["orders"] for v in value),
+        recent_orders=customer.recent_orders,
+        tickets=tickets,
+        ticket_count=tickets[0].total_count if tickets else 0,
+        pinned_notes=[note for note in customer.shown_notes if note.pinned],
+        recent_notes=[note for note in customer.shown_notes if not note.pinned],
+        duplicates=_duplicates_for_360(customer),
+        merges=list(
+            CustomerMerge.objects.filter(into=customer)
+            .select_related("actor")
+            .order_by("-created_at")[:MERGES_ON_360]
+        ),
+        show_contact_details=sees_contact_details(viewer),
+    )
+
+
+def _duplicates_for_360(customer: Customer) -> list[Customer]:
+    matches = _duplicate_match(customer)
+    if matches is None:
+        return []
+    identities = Prefetch("identities", queryset=Identity.objects.order_by("kind", "handle"))
+    return list(
+        Customer.objects.filter(matches)
+        .exclude(pk=customer.pk)
+        .select_related("organization")
+        .prefetch_related(identities)
+        .order_by("-created_at", "-id")[:DUPLICATES_ON_360]
+    )
+
+
+def merge_pair(*, into_id: int, source_id: int) -> tuple[Customer, Customer]:
+    """Both sides of a merge, each with its identities and how many rows would move.
+
+    One count per relation, grouped by customer: joining tickets, orders and notes at once
+    would multiply them.
+    """
+    identities = Prefetch("identities", queryset=Identity.objects.order_by("kind", "handle"))
+    pair = Customer.objects.select_related("organization").prefetch_related(identities)
+    into = get_object_or_404(pair, pk=into_id)
+    source = get_object_or_404(pair, pk=source_id)
+    for relation in ("tickets", "orders", "notes"):
+        counts = dict(
+            Customer.objects.filter(pk__in=[into.pk, source.pk])
+            .annotate(n=Count(relation))
+            .values_list("pk", "n")
+        )
+        for customer in (into, source):
+            setattr(customer, f"{relation}_count", counts.get(customer.pk, 0))
+    return into, source

@@ -145,3 +145,10 @@ def customer_note_add(*, customer: Customer, author, body: str, pinned: bool = F
     if not body:
         raise ValidationError(_("Write the note first."))
     return CustomerNote.objects.create(customer=customer, author=author, body=body, pinned=pinned)
+
+
+def customer_note_pin(*, note: CustomerNote, pinned: bool) -> CustomerNote:
+    """Pinned notes show on every ticket of the customer; unpinning keeps the note."""
+    note.pinned = pinned
+    note.save(update_fields=["pinned"])
+    return note

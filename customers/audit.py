@@ -1,0 +1,80 @@
+"""The access audit: every staff read or change of a customer's personal data leaves a row.
+
+Views and the API call `customer_access_record` after they have loaded (or changed) the data;
+admins search the log through `customer_access_log`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from helpdesk.models import User
+
+from .models import AccessAction, Customer, CustomerAccess
+
+
+def customer_access_record(
+    *,
+    actor: User,
+    action: AccessAction | str,
+    customer_id: int | None = None,
+    ip: str | None = None,
+    detail: dict | None = None,
+) -> CustomerAccess:
+    """Write one audit row. `customer_id` is None only for actions on many customers (import)."""
+    return CustomerAccess.objects.create(
+        actor=actor, action=action, customer_id=customer_id, ip=ip or None, detail=detail or {}
+    )
+
+
+def request_ip(request: HttpRequest) -> str | None:
+    """The peer address. X-Forwarded-For is not trusted: anyone can send it, and an audit
+    log that records what the client claims proves nothing."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    customer_id: int | None = None
+    actor_id: int | None = None
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def customer_access_log(*, filters: AccessFilter) -> QuerySet[CustomerAccess]:
+    """Newest first. Dates are whole days in the viewer's active time zone, both inclusive."""
+    entries = CustomerAccess.objects.select_related("actor")
+    if filters.customer_id:
+        entries = entries.filter(customer_id=filters.customer_id)
+    if filters.actor_id:
+        entries = entries.filter(actor_id=filters.actor_id)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.date_from:
+        entries = entries.filter(at__gte=_start_of(filters.date_from))
+    if filters.date_to:
+        entries = entries.filter(at__lt=_start_of(filters.date_to + timedelta(days=1)))
+    return entries.order_by("-at", "-id")
+
+
+def customers_by_id(entries: list[CustomerAccess]) -> dict[int, Customer]:
+    """The customers a page of log entries names, in one query (merged or erased ones are
+    simply missing: the log keeps their number)."""
+    ids = {entry.customer_id for entry in entries if entry.customer_id}
+    return Customer.objects.in_bulk(ids) if ids else {}
+
+
+def audit_actors() -> QuerySet[User]:
+    """Staff who appear in the log, for the filter's choices."""
+    actor_ids = CustomerAccess.objects.values("actor_id").distinct()
+    return User.objects.filter(pk__in=actor_ids).order_by("name", "email")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
