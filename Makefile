@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench chromium messages clean
+.PHONY: run test lint format bench chromium dovecot messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m helpdesk.launcher run
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium dovecot
 	$(PY) -m helpdesk.launcher test $(ARGS)
 
 # Browser tests drive Debian's Chromium; install it when we can, say how when we cannot.
@@ -26,6 +26,17 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "The browser tests need Chromium. Run: sudo apt-get install -y chromium"; exit 1; \
+	  fi; \
+	fi
+
+# The mailbox tests run a private Dovecot (IMAP + POP3); install it like chromium.
+dovecot:
+	@if [ ! -x /usr/sbin/dovecot ] || [ ! -e /usr/lib/dovecot/imap ] || [ ! -e /usr/lib/dovecot/pop3 ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's dovecot for the mailbox tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd dovecot-pop3d >/dev/null; \
+	  else \
+	    echo "The mailbox tests need Dovecot. Run: sudo apt-get install -y dovecot-imapd dovecot-pop3d"; exit 1; \
 	  fi; \
 	fi
 

@@ -1,10 +1,13 @@
-"""Raw inbound events (stored before anything else happens) and outbound deliveries."""
+"""Raw inbound events (stored before anything else happens), outbound deliveries, and the
+mailboxes mail is pulled from."""
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk import crypto
 from tickets.models import Message
 
 
@@ -73,3 +76,132 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} delivery {self.pk} ({self.status})"
+
+
+# --- mailboxes ----------------------------------------------------------------------------
+
+
+class MailProtocol(models.TextChoices):
+    IMAP = "imap", _("IMAP")
+    POP3 = "pop3", _("POP3")
+
+
+class MailSecurity(models.TextChoices):
+    SSL = "ssl", _("SSL/TLS")
+    STARTTLS = "starttls", _("STARTTLS")
+    NONE = "none", _("None (plain text)")
+
+
+class AfterImport(models.TextChoices):
+    MARK_SEEN = "mark_seen", _("Mark as read")
+    MOVE = "move", _("Move to a folder")
+    DELETE = "delete", _("Delete from the server")
+
+
+MIN_POLL_INTERVAL_SECONDS = 10
+
+
+class MailAccount(models.Model):
+    """A mailbox we pull mail from. Its password is stored encrypted (`helpdesk.crypto`)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    protocol = models.CharField(
+        _("protocol"), max_length=4, choices=MailProtocol.choices, default=MailProtocol.IMAP
+    )
+    host = models.CharField(_("server"), max_length=255)
+    port = models.PositiveIntegerField(
+        _("port"), validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    security = models.CharField(
+        _("security"), max_length=8, choices=MailSecurity.choices, default=MailSecurity.SSL
+    )
+    username = models.CharField(_("user name"), max_length=255)
+    # A Fernet token; never the password itself, and never sent back to a browser.
+    password_encrypted = models.TextField(blank=True, editable=False)
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    after_import = models.CharField(
+        _("after import"), max_length=10, choices=AfterImport.choices, default=AfterImport.MARK_SEEN
+    )
+    move_to = models.CharField(_("move to folder"), max_length=255, blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(
+        _("poll every (seconds)"),
+        default=30,
+        validators=[MinValueValidator(MIN_POLL_INTERVAL_SECONDS)],
+    )
+    active = models.BooleanField(_("active"), default=True)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
+    # Set when a poll is queued; keeps beat from queueing another while one is waiting.
+    poll_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    imported_count = models.PositiveBigIntegerField(_("imported"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(poll_interval_seconds__gte=MIN_POLL_INTERVAL_SECONDS),
+                name="mail_account_min_poll_interval",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_password(self, password: str) -> None:
+        self.password_encrypted = crypto.encrypt_text(password)
+
+    def get_password(self) -> str:
+        """Raises `crypto.DecryptionError` when the key that encrypted it is gone."""
+        return crypto.decrypt_text(self.password_encrypted) if self.password_encrypted else ""
+
+
+class MailboxCheckpoint(models.Model):
+    """How far an IMAP folder has been imported: every UID ≤ last_uid is stored as an event.
+
+    UIDs are only meaningful together with the folder's UIDVALIDITY; when the server changes
+    it, the checkpoint starts over and Message-ID deduplication absorbs the re-read.
+    """
+
+    account = models.ForeignKey(MailAccount, on_delete=models.CASCADE, related_name="checkpoints")
+    folder = models.CharField(max_length=255)
+    uidvalidity = models.PositiveBigIntegerField()
+    last_uid = models.PositiveBigIntegerField(default=0)
+    # Every UID ≤ acted_uid has had its after-import action (seen / move / delete) too. Lags
+    # last_uid only when a poll died in between; the next poll finishes exactly that gap, and
+    # never touches older mail (say, after an admin switched to "delete").
+    acted_uid = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "folder"], name="mailbox_checkpoint_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.folder} {self.uidvalidity}/{self.last_uid}"
+
+
+class Pop3SeenMessage(models.Model):
+    """A POP3 message (by UIDL) already stored as an event.
+
+    POP3 has no "UID greater than": the checkpoint is the set of UIDLs imported. It stays
+    bounded because each poll forgets UIDLs the server no longer lists, so the table never
+    holds more rows than the mailbox holds mails (none, with "delete after import").
+    """
+
+    account = models.ForeignKey(MailAccount, on_delete=models.CASCADE, related_name="pop3_seen")
+    uidl = models.CharField(max_length=70)  # RFC 1939: 1 to 70 characters
+    # False until the after-import action is done: a DELE only counts once QUIT succeeded.
+    acted = models.BooleanField(default=False)
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "uidl"], name="pop3_seen_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}:{self.uidl}"

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import services
+from . import mailbox, services
+from .mailbox import accounts
 
 
 @shared_task(name="channels_in.tasks.process_inbound_event", ignore_result=True)
@@ -25,3 +26,18 @@ def retry_pending_inbound() -> None:
 def retry_pending_outbound() -> None:
     for delivery_id in services.deliveries_due_for_retry():
         deliver_outbound.delay(delivery_id)
+
+
+@shared_task(name="channels_in.tasks.poll_mailbox", ignore_result=True)
+def poll_mailbox(account_id: int) -> None:
+    # Mail-server errors are stored on the account by the service, never raised: a task
+    # that raised would only be retried into the same wall.
+    result = mailbox.poll_mailbox(account_id)
+    if result.more:
+        accounts.enqueue_poll(account_id)
+
+
+@shared_task(name="channels_in.tasks.poll_due_mailboxes", ignore_result=True)
+def poll_due_mailboxes() -> None:
+    for account_id in accounts.claim_due_mailboxes():
+        accounts.enqueue_poll(account_id)

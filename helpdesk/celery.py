@@ -13,6 +13,8 @@ app.conf.task_queues = [Queue(name) for name in ("ingest", "deliver", "default",
 app.conf.task_routes = {
     "channels_in.tasks.process_inbound_event": {"queue": "ingest"},
     "channels_in.tasks.deliver_outbound": {"queue": "deliver"},
+    "channels_in.tasks.poll_mailbox": {"queue": "ingest"},
+    "channels_in.tasks.poll_due_mailboxes": {"queue": "ingest"},
 }
 app.conf.beat_schedule = {
     # Safety net for anything whose first attempt was lost (worker killed, broker restarted).
@@ -23,6 +25,13 @@ app.conf.beat_schedule = {
     "retry-pending-outbound": {
         "task": "channels_in.tasks.retry_pending_outbound",
         "schedule": 60.0,
+    },
+    # Each mailbox has its own interval (≥ 10 s); this tick queues the ones that are due.
+    # A tick nobody ran within 10 s is stale: the next one replaces it.
+    "poll-due-mailboxes": {
+        "task": "channels_in.tasks.poll_due_mailboxes",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},
     },
 }
 app.autodiscover_tasks()

@@ -14,15 +14,12 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 
-from tests.conftest import REDIS_URL
+from tests.live_processes import ROOT, app_env, worker_command
 from tests.smtp_server import LocalSMTPServer
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -57,14 +54,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    host = quote(db.get("HOST") or "localhost", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{db['USER']}{password}@{host}{port}/{db['NAME']}"
-
-
 def _wait_until_up(url: str, processes: list[subprocess.Popen], logs: list[Path]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -87,25 +76,18 @@ def live_stack(django_db_setup, tmp_path_factory):
     smtp.start()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp.port),
-        "MEDIA_ROOT": str(folder / "media"),
-        "MADOGUCHI_VAR_DIR": str(folder),
-        "SITE_URL": url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = app_env(
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp.port),
+        MEDIA_ROOT=str(folder / "media"),
+        MADOGUCHI_VAR_DIR=str(folder),
+        SITE_URL=url,
+    )
     commands = {
         "web": [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host",
                 "127.0.0.1", "--port", str(port), "--ws", "websockets", "--lifespan", "off"],
-        "worker": [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
-                   "-Q", "ingest,deliver,default,reports", "--without-gossip",
-                   "--without-mingle", "--loglevel", "INFO"],
+        "worker": worker_command(),
     }
     processes, logs = [], []
     for name, command in commands.items():
