@@ -25,6 +25,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 # The development key is for a laptop only; docker-compose.yml refuses to start without one.
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-madoguchi-0123456789")
+# Encrypts stored secrets such as mailbox passwords (helpdesk/crypto.py); SECRET_KEY if unset.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")

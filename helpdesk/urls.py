@@ -9,12 +9,15 @@ register_converter(LanguageConverter, "lang")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("knowledge.root_urls")),  # /robots.txt, /sitemap.xml
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("agent/customers/", include("customers.urls")),
     path("agent/", include("tickets.urls")),
+    path("agent/settings/", include("channels_in.settings_urls")),
     path("help/", include("knowledge.urls")),
     path("help/", include("channels_in.urls")),
     path("api/v1/", include("helpdesk.api_urls")),

@@ -1,15 +1,224 @@
-"""The public help center. Articles and search arrive with the help-center issue."""
+"""The public help center's pages. Thin: read through selectors, write through services."""
 
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.urls import reverse
+from django.utils import translation as i18n
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
-from helpdesk.i18n import help_language
+from helpdesk.i18n import LANGUAGE_CODES, help_language
+
+from . import seo
+from .caching import cacheable_page, page_etag, private_page
+from .forms import FeedbackForm
+from .models import Category, Section
+from .reader_services import FeedbackRateLimited, record_feedback
+from .selectors import (
+    ArticlePage,
+    article_page,
+    article_page_stamp,
+    category_by_slug,
+    category_listing,
+    faq_translations,
+    home_categories,
+    related_translations,
+    section_by_slug,
+    section_listing,
+)
+
+# What the page says after a vote: ?feedback=<state> (a URL of its own, so caches keep apart).
+FEEDBACK_STATES = {"voted-yes", "voted-no", "thanks", "limited"}
 
 
-def home_redirect(request):
+def home_redirect(request: HttpRequest) -> HttpResponse:
     return redirect("knowledge:home_lang", lang=help_language(request))
 
 
-def home(request, lang: str):
-    translation.activate(lang)
-    return render(request, "knowledge/home.html", {"lang": lang})
+@require_safe
+def home(request: HttpRequest, lang: str) -> HttpResponse:
+    i18n.activate(lang)
+    meta = seo.PageMeta(
+        title=_("Help center"),
+        description=_("Answers about orders, shipping, returns, payments and your account."),
+        language=lang, path=reverse("knowledge:home_lang", kwargs={"lang": lang}),
+        alternates=seo.same_page_in_every_language("knowledge:home_lang", lang),
+    )
+    context = {"lang": lang, "meta": meta, "categories": home_categories(request.user, lang)}
+    return _page(request, "knowledge/home.html", context)
+
+
+@require_safe
+def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    i18n.activate(lang)
+    category = category_by_slug(slug)
+    listings = category_listing(request.user, category, lang)
+    if not listings:
+        raise Http404("Nothing to read in this category")
+    path_kwargs = {"slug": category.slug}
+    meta = seo.PageMeta(
+        title=category.name_in(lang),
+        description=seo.describe(category.description_in(lang), category.name_in(lang)),
+        language=lang, path=reverse("knowledge:category", kwargs={"lang": lang, **path_kwargs}),
+        alternates=seo.same_page_in_every_language("knowledge:category", lang, **path_kwargs),
+    )
+    meta.switch = meta.alternates
+    context = {"lang": lang, "meta": meta, "category": category, "listings": listings,
+               "crumbs": _crumbs(lang, category)}
+    return _page(request, "knowledge/category.html", context)
+
+
+@require_safe
+def section(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    i18n.activate(lang)
+    section = section_by_slug(slug)
+    translations, elsewhere = section_listing(request.user, section, lang)
+    if not translations and not elsewhere:
+        raise Http404("Nothing to read in this section")
+    path_kwargs = {"slug": section.slug}
+    meta = seo.PageMeta(
+        title=section.name_in(lang),
+        description=seo.describe(section.description_in(lang), section.name_in(lang)),
+        language=lang, path=reverse("knowledge:section", kwargs={"lang": lang, **path_kwargs}),
+        alternates=seo.same_page_in_every_language("knowledge:section", lang, **path_kwargs),
+    )
+    meta.switch = meta.alternates
+    context = {"lang": lang, "meta": meta, "section": section, "translations": translations,
+               "elsewhere": elsewhere, "crumbs": _crumbs(lang, section.category, section)}
+    return _page(request, "knowledge/section.html", context)
+
+
+@require_safe
+def faq(request: HttpRequest, lang: str) -> HttpResponse:
+    i18n.activate(lang)
+    translations = faq_translations(request.user, lang)
+    meta = seo.PageMeta(
+        title=_("Frequently asked questions"),
+        description=seo.describe(", ".join(t.title for t in translations)),
+        language=lang, path=reverse("knowledge:faq", kwargs={"lang": lang}),
+        alternates=seo.same_page_in_every_language("knowledge:faq", lang),
+    )
+    if translations:
+        meta.json_ld.append(seo.faq_json_ld(translations))
+    context = {"lang": lang, "meta": meta, "translations": translations}
+    return _page(request, "knowledge/faq.html", context)
+
+
+@require_safe
+def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -> HttpResponse:
+    i18n.activate(lang)
+    page = article_page(request.user, pk, lang)
+    if page.translation is None:
+        return _missing_translation(request, lang, page)
+    if page.translation.slug != slug:
+        return HttpResponsePermanentRedirect(seo.article_path(page.translation))
+    state = request.GET.get("feedback", "")
+    state = state if state in FEEDBACK_STATES else ""
+    if request.user.is_authenticated:
+        return private_page(_render_article(request, page, state))
+    count, newest = article_page_stamp(request.user, page.translation)
+    return cacheable_page(
+        request,
+        etag=page_etag(page.translation.pk, count, newest.isoformat(), state),
+        last_modified=newest,
+        render=lambda: _render_article(request, page, state),
+    )
+
+
+def _render_article(request: HttpRequest, page: ArticlePage, state: str) -> HttpResponse:
+    translation = page.translation
+    assert translation is not None
+    lang = translation.language
+    section = page.article.section
+    crumbs = _crumbs(lang, section.category, section)
+    description = seo.describe(translation.summary, translation.body_text)
+    meta = seo.PageMeta(
+        title=translation.title, description=description, language=lang,
+        path=seo.article_path(translation), og_type="article",
+        alternates={code: seo.article_path(t) for code, t in page.others.items() if t.is_live()},
+        switch=_article_switch(page),
+        json_ld=[seo.article_json_ld(translation, description),
+                 seo.breadcrumb_json_ld([*crumbs, (translation.title, seo.article_path(translation))])],
+    )
+    context = {
+        "lang": lang, "meta": meta, "article": page.article, "translation": translation,
+        "crumbs": crumbs, "related": related_translations(request.user, translation),
+        "other_translations": [t for code, t in page.others.items() if code != lang],
+        "feedback_state": state, "feedback_form": FeedbackForm(),
+    }
+    return _page(request, "knowledge/article.html", context)
+
+
+def _article_switch(page: ArticlePage) -> dict[str, str]:
+    """The switcher keeps the article: its translation, or the "not in this language" page."""
+    fallback = page.translation or next(iter(page.others.values()))
+    return {
+        code: reverse("knowledge:article", kwargs={
+            "lang": code, "pk": page.article.pk, "slug": page.others.get(code, fallback).slug,
+        })
+        for code in LANGUAGE_CODES
+    }
+
+
+def _missing_translation(request: HttpRequest, lang: str, page: ArticlePage) -> HttpResponse:
+    """Say the article is not written in this language yet and link the languages it is in."""
+    others = list(page.others.values())
+    section = page.article.section
+    meta = seo.PageMeta(
+        title=_("Not available in this language"), description="", language=lang,
+        path=request.path, noindex=True, switch=_article_switch(page),
+    )
+    context = {"lang": lang, "meta": meta, "others": others,
+               "crumbs": _crumbs(lang, section.category, section)}
+    # 404: there is no page in this language (and crawlers should not index one), but people
+    # get a real page that takes them to the text that exists.
+    response = _page(request, "knowledge/article_missing.html", context, status=404)
+    return private_page(response) if request.user.is_authenticated else response
+
+
+@require_POST
+def feedback(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
+    """"Was this helpful?" without JavaScript: POST, then back to the article with a thank-you."""
+    i18n.activate(lang)
+    page = article_page(request.user, pk, lang)
+    translation = page.translation
+    if translation is None or not translation.is_live():
+        raise Http404("No such article")
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Please choose yes or no."), status=400, content_type="text/plain")
+    # A vote needs a session to recognise a second vote; an empty session would not be kept.
+    request.session["kb_reader"] = True
+    if request.session.session_key is None:
+        request.session.save()
+    helpful, comment = form.cleaned_data["helpful"] == "yes", form.cleaned_data["comment"]
+    try:
+        record_feedback(
+            translation=translation, session_key=request.session.session_key, helpful=helpful,
+            comment=comment, user=request.user,
+        )
+    except FeedbackRateLimited:
+        state = "limited"
+    else:
+        state = "thanks" if comment else ("voted-yes" if helpful else "voted-no")
+    return redirect(f"{seo.article_path(translation)}?feedback={state}#feedback")
+
+
+def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Render a help-center page; its PageMeta also tells the header's language switcher."""
+    context["language_urls"] = context["meta"].switch
+    return render(request, template, context, status=status)
+
+
+def _crumbs(lang: str, category: Category, section: Section | None = None) -> list[tuple[str, str]]:
+    crumbs = [
+        (_("Help center"), reverse("knowledge:home_lang", kwargs={"lang": lang})),
+        (category.name_in(lang), reverse("knowledge:category",
+                                         kwargs={"lang": lang, "slug": category.slug})),
+    ]
+    if section is not None:
+        crumbs.append((section.name_in(lang),
+                       reverse("knowledge:section", kwargs={"lang": lang, "slug": section.slug})))
+    return crumbs

@@ -55,6 +55,17 @@ class TicketListApi(APIView):
             customer_id=data.get("customer"),
             updated_after=data.get("updated_after"),
         )
+        if data.get("q", "").strip():
+            # Ranked by relevance, which a cursor over (updated_at, id) cannot page through:
+            # the best page_size matches, in the same envelope, with no next page.
+            found = selectors.search_tickets(
+                viewer=request.user,
+                query=data["q"],
+                limit=self.pagination_class().get_page_size(request) or 50,
+                within=tickets,
+            )
+            results = TicketOutputSerializer(found, many=True, context={"request": request})
+            return Response({"next": None, "previous": None, "results": results.data})
         return paginated_response(
             pagination_class=self.pagination_class,
             serializer_class=TicketOutputSerializer,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +66,13 @@ class Tag(models.Model):
         return self.name
 
 
+class TicketManager(models.Manager["Ticket"]):
+    def get_queryset(self) -> models.QuerySet[Ticket]:
+        # The search vector can be tens of KB: lists never need it, and an instance that did
+        # not load it cannot write a stale copy back on save() (deferred fields are not saved).
+        return super().get_queryset().defer("search_vector")
+
+
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     status = models.CharField(
@@ -94,13 +103,21 @@ class Ticket(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     first_replied_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Lexemes of subject (A), customer and tags (B) and messages (C), made by helpdesk.search;
+    # kept current by tickets.search_index, never edited by hand.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = TicketManager()
 
     class Meta:
+        # Also for message.ticket and other related access, which go through the base manager.
+        base_manager_name = "objects"
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-updated_at"], name="ticket_status_updated"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "channel", "status"], name="ticket_customer_channel"),
+            GinIndex(fields=["search_vector"], name="ticket_search_vector"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,19 @@ class TicketFilterSerializer(serializers.Serializer):
     updated_after = UtcDateTimeField(
         required=False, help_text=_("ISO 8601; a time without an offset is read as UTC.")
     )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text=_(
+            "Full-text search over subjects, messages and internal notes, customer names, "
+            "emails and handles, and tags, in Japanese and English; every word must match. "
+            "Operators: status:open (or unsolved), priority:high, channel:line, tag:refund, "
+            "assignee:me|none|<email>, from:@example.com, team:<name>, is:unassigned; "
+            '"quoted words" must all match. With q the results come best match first, one '
+            "page of at most page_size tickets, without a next cursor."
+        ),
+    )
 
     def validate_assignee(self, value: str) -> int | str:
         value = value.strip().lower()

@@ -28,6 +28,7 @@ from .models import (
     Team,
     Ticket,
 )
+from .search_index import ticket_search_refresh
 
 # Channels where a conversation is one continuous thread per customer (no subject, no
 # references): a new message belongs to the customer's open ticket on that channel.
@@ -89,6 +90,7 @@ def _store_incoming(incoming: IncomingMessage) -> Message:
     _store_attachments(message, incoming.attachments)
     ticket.last_message_at = now
     ticket.save()
+    ticket_search_refresh(ticket)
     realtime.publish(
         "ticket.created" if created else "message.created",
         ticket=ticket.pk,
@@ -187,6 +189,7 @@ def reply(
             ticket.assignee = author  # whoever answers first owns it, as agents expect
         _apply_status(ticket, status or (Status.PENDING if not internal else None))
         ticket.save()
+        ticket_search_refresh(ticket)  # notes too: agents search their colleagues' notes
         realtime.publish(
             "message.created", ticket=ticket.pk, message=message.pk, status=ticket.status,
             channel=ticket.channel,
@@ -240,6 +243,7 @@ def update_ticket(
         ticket.save()
         if tags is not None:
             ticket.tags.set(_tags_named(tags))
+            ticket_search_refresh(ticket)  # the other properties are filters, not text
         realtime.publish("ticket.updated", ticket=ticket.pk, status=ticket.status)
     return ticket
 

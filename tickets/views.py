@@ -16,18 +16,32 @@ from . import selectors, services
 from .downloads import attachment_response
 from .forms import ReplyForm, TicketPropertiesForm
 from .models import Team
+from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 
 
 @staff_required
 @require_GET
 def inbox(request):
     view = request.GET.get("view", selectors.DEFAULT_VIEW)
+    query = search_box_text(request.GET.get("q", ""))
     context = {
         "views": selectors.INBOX_VIEWS,
-        "current_view": view,
-        "tickets": selectors.inbox_tickets(viewer=request.user, view=view),
+        # While searching no view is current: results come from every ticket.
+        "current_view": "" if query else view,
+        "return_view": view,
         "counts": selectors.inbox_counts(viewer=request.user),
+        "query": query,
     }
+    if query:
+        parsed = parse_ticket_query(query)
+        context.update(
+            tickets=selectors.search_tickets(viewer=request.user, query=parsed),
+            search_hints=parsed.hints,
+            search_limit=selectors.SEARCH_LIMIT,
+            operator_help=OPERATOR_HELP,
+        )
+    else:
+        context["tickets"] = selectors.inbox_tickets(viewer=request.user, view=view)
     # The live socket asks for just the list when something changed.
     template = "tickets/_inbox_list.html" if request.htmx else "tickets/inbox.html"
     return render(request, template, context)

@@ -68,23 +68,52 @@
 
   function currentRow() { return doc.querySelector(".ticket-row.is-current"); }
 
-  var refreshList = refresher(function () {
+  // Every list load takes a number; only the newest may replace the list, so a slow answer to
+  // an older search (or a live refresh) never overwrites the results of the latest one.
+  var listSeq = 0;
+  // The list a search asked for, until its answer is on screen: live refreshes fetch that too.
+  var wantedUrl = null;
+
+  function listHolder(container) { return container.querySelector("[data-inbox-view]"); }
+
+  function listKey(container) {
+    var holder = listHolder(container);
+    return holder ? holder.dataset.inboxView + "|" + holder.dataset.inboxQuery : "";
+  }
+
+  function listUrl(container) {
+    if (wantedUrl) return wantedUrl;
+    var holder = listHolder(container);
+    var params = new URLSearchParams();
+    if (holder && holder.dataset.inboxQuery) {
+      params.set("q", holder.dataset.inboxQuery);
+      params.set("view", holder.dataset.returnView || "");
+    } else {
+      params.set("view", holder ? holder.dataset.inboxView : "");
+    }
+    return container.dataset.url + "?" + params.toString();
+  }
+
+  function loadList(url, markChanges) {
     var container = ticketList();
     if (!container) return null;
-    var holder = container.querySelector("[data-inbox-view]");
-    var view = holder ? holder.dataset.inboxView : "";
-    var url = container.dataset.url + "?view=" + encodeURIComponent(view);
+    var mine = ++listSeq;
+    container.setAttribute("aria-busy", "true");
     return fetchPartial(url).then(function (html) {
-      if (html === null) return;
+      if (html === null || mine !== listSeq) return;
+      if (wantedUrl === url) wantedUrl = null;
+      var beforeKey = listKey(container);
       var before = rowStamps(container);
       var selected = currentRow();
       var selectedId = selected ? selected.dataset.ticket : null;
       var hadFocus = selected && selected.contains(doc.activeElement);
       container.innerHTML = html;
       if (window.htmx) window.htmx.process(container);
+      // A different search or view is not "news": only mark rows that changed in place.
+      var sameList = markChanges && beforeKey === listKey(container);
       var fresh = 0;
       container.querySelectorAll(".ticket-row").forEach(function (row) {
-        if (before[row.dataset.ticket] !== row.dataset.stamp) { markFresh(row); fresh += 1; }
+        if (sameList && before[row.dataset.ticket] !== row.dataset.stamp) { markFresh(row); fresh += 1; }
         if (row.dataset.ticket === selectedId) {
           row.classList.add("is-current");
           if (hadFocus) row.querySelector("a").focus({ preventScroll: true });
@@ -94,8 +123,97 @@
         unseen += fresh;
         doc.title = "(" + unseen + ") " + baseTitle;
       }
+    }).finally(function () {
+      if (mine === listSeq) container.setAttribute("aria-busy", "false");
     });
+  }
+
+  var refreshList = refresher(function () {
+    var container = ticketList();
+    return container ? loadList(listUrl(container), true) : null;
   });
+
+  // ------------------------------------------------------------------ search
+  var SEARCH_DEBOUNCE_MS = 250;
+
+  function searchInput() {
+    var form = doc.querySelector("[data-inbox-search]");
+    return form ? form.elements.q : null;
+  }
+
+  function setupSearch() {
+    var form = doc.querySelector("[data-inbox-search]");
+    var container = ticketList();
+    if (!form || !container) return;
+    var input = form.elements.q;
+    var timer = null;
+
+    function run() {
+      window.clearTimeout(timer);
+      timer = null;
+      var query = input.value.trim();
+      var holder = listHolder(container);
+      if (!wantedUrl && holder && holder.dataset.inboxQuery === query) return;
+      var params = new URLSearchParams();
+      if (query) params.set("q", query);
+      params.set("view", form.elements.view.value);
+      var url = container.dataset.url + "?" + params.toString();
+      wantedUrl = url;
+      // Replace, not push: one history entry per search, not one per keystroke.
+      window.history.replaceState(window.history.state, "", url);
+      loadList(url, false);
+    }
+
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(run, SEARCH_DEBOUNCE_MS);
+    }
+
+    // While a Japanese IME is composing, the text is not what the agent means yet.
+    input.addEventListener("input", function (event) { if (!event.isComposing) later(); });
+    input.addEventListener("compositionend", later);
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
+    input.addEventListener("keydown", function (event) {
+      if (event.isComposing || event.keyCode === 229) return;
+      if (event.key === "Escape") {
+        event.preventDefault();
+        if (input.value) { input.value = ""; run(); } else input.blur();
+      } else if (event.key === "ArrowDown" && doc.querySelector(".ticket-row")) {
+        event.preventDefault();
+        moveSelection(1);
+      }
+    });
+    doc.addEventListener("click", function (event) {
+      if (!event.target.closest("[data-search-clear]")) return;
+      event.preventDefault();
+      input.value = "";
+      run();
+      input.focus();
+    });
+    if (window.htmx) {
+      // A view tab was clicked: that list replaces any search, and the box says so.
+      doc.body.addEventListener("htmx:beforeRequest", function (event) {
+        if (event.detail.target && event.detail.target.id === "ticket-list") {
+          listSeq += 1;
+          wantedUrl = null;
+          window.clearTimeout(timer);
+          input.value = "";
+        }
+      });
+      doc.body.addEventListener("htmx:afterSwap", function (event) {
+        var holder = event.detail.target && event.detail.target.id === "ticket-list" && listHolder(container);
+        if (holder && holder.dataset.inboxView) form.elements.view.value = holder.dataset.inboxView;
+      });
+    }
+  }
+
+  function focusSearch() {
+    var input = searchInput();
+    if (!input) return false;
+    input.focus();
+    input.select();
+    return true;
+  }
 
   doc.addEventListener("visibilitychange", function () {
     if (!doc.hidden && unseen) { unseen = 0; doc.title = baseTitle; }
@@ -245,6 +363,7 @@
         if (back) window.location.href = back.href; else handled = false;
         break;
       }
+      case "/": handled = focusSearch(); break;
       case "?":
         if (dialog && dialog.showModal) dialog.showModal(); else handled = false;
         break;
@@ -381,6 +500,7 @@
     });
   }
   scrollToLatest();
+  setupSearch();
   setupComposer();
   watchProperties();
   connect();

@@ -11,6 +11,7 @@ from helpdesk.models import Role, User
 from tickets import services
 from tickets.inbound import IncomingMessage
 from tickets.models import AuthorKind, Message, Team
+from tickets.search_index import ticket_search_refresh
 
 DEMO_DOMAIN = "madoguchi.demo"
 ADMIN_EMAIL = os.environ.get("DEMO_ADMIN_EMAIL", "admin@madoguchi.localhost")
@@ -115,3 +116,5 @@ class Command(BaseCommand):
                 assignee=agents["ja" if japanese else "en"] if answer else None,
                 tags=["demo", "日本語" if japanese else "english"],
             )
+        # The history above was written directly, and older demo data predates search.
+        ticket_search_refresh(ticket)

@@ -1,0 +1,257 @@
+"""Help-center content: categories → sections → articles, each article in ja and/or en.
+
+Writes go through `knowledge.services` (rendering, version history, search vectors); reads that
+customers can reach go through `knowledge.selectors` (visibility rules in one place).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+FAQ_LABEL = "faq"
+
+
+class Language(models.TextChoices):
+    JA = "ja", "日本語"
+    EN = "en", "English"
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class TranslatedNames(models.Model):
+    """Name and description per language as plain columns: two languages, either may be blank.
+
+    Columns instead of translation rows: one query per list, and "missing" is simply empty.
+    The slug is shared by both languages so the language switcher keeps the page.
+    """
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=120, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name_ja or self.name_en or self.slug
+
+    def clean(self) -> None:
+        if not (self.name_ja.strip() or self.name_en.strip()):
+            raise ValidationError(_("Give a name in at least one language."))
+
+    def has_name(self, language: str) -> bool:
+        return bool(getattr(self, f"name_{language}", ""))
+
+    def name_in(self, language: str) -> str:
+        """The name in `language`, else the other one: a list never shows an empty heading."""
+        other = Language.EN if language == Language.JA else Language.JA
+        return getattr(self, f"name_{language}", "") or getattr(self, f"name_{other}", "")
+
+    def description_in(self, language: str) -> str:
+        return getattr(self, f"description_{language}", "")
+
+
+class Category(TranslatedNames):
+    class Meta(TranslatedNames.Meta):
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Section(TranslatedNames):
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="sections", verbose_name=_("category")
+    )
+
+    class Meta(TranslatedNames.Meta):
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+
+class Article(models.Model):
+    """What the translations have in common: place, order, audience, labels."""
+
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", verbose_name=_("section")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    internal = models.BooleanField(
+        _("agents only"), default=False,
+        help_text=_("Internal articles are never shown to customers."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("author"),
+    )
+    labels = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("labels"),
+        help_text=_("Comma separated. “faq” puts the article on the FAQ page."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [GinIndex(fields=["labels"], name="knowledge_article_labels")]
+
+    def __str__(self) -> str:
+        first = next(iter(self.translations.all()), None)
+        return first.title if first else f"#{self.pk}"
+
+
+class ArticleTranslation(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="translations", verbose_name=_("article")
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, allow_unicode=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    # Rendered from `body` by knowledge.services (Markdown → sanitize_html); never edited.
+    body_html = models.TextField(editable=False, blank=True)
+    body_text = models.TextField(editable=False, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    helpful_votes = models.PositiveIntegerField(default=0, editable=False)
+    unhelpful_votes = models.PositiveIntegerField(default=0, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["article", "language"]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language"], name="knowledge_one_translation_per_language"
+            ),
+            models.UniqueConstraint(
+                fields=["language", "slug"], name="knowledge_slug_unique_per_language"
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="knowledge_translation_search"),
+            models.Index(
+                fields=["language", "published_at"], name="knowledge_translation_live",
+                condition=models.Q(status="published"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+    @property
+    def body_markup(self) -> SafeString:
+        # Safe by construction: services store only sanitize_html's output here.
+        return mark_safe(self.body_html)  # noqa: S308
+
+    def is_live(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == ArticleStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= now
+        )
+
+
+class ArticleVersion(models.Model):
+    """The translation as it was before a save: history to diff and restore."""
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="versions"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("replaced by"),
+    )
+    created_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ArticleFeedback(models.Model):
+    """One "was this helpful?" answer per translation and browser session (a re-vote updates)."""
+
+    translation = models.ForeignKey(
+        ArticleTranslation, on_delete=models.CASCADE, related_name="feedback"
+    )
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    session_key = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("article feedback")
+        verbose_name_plural = _("article feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "session_key"], name="knowledge_one_vote_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{'helpful' if self.helpful else 'not helpful'} (translation {self.translation_id})"
+
+
+class SearchSource(models.TextChoices):
+    HELP_CENTER = "help", _("Help center")
+    CONTACT_FORM = "contact", _("Contact form")
+
+
+class SearchQueryLog(models.Model):
+    """One search a person ran, for the knowledge-gap reports (no results, led to a ticket…)."""
+
+    query = models.CharField(max_length=256)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    source = models.CharField(max_length=10, choices=SearchSource.choices,
+                              default=SearchSource.HELP_CENTER)
+    result_count = models.PositiveIntegerField(default=0)
+    clicked_article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    led_to_ticket = models.BooleanField(default=False)
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+
+    def __str__(self) -> str:
+        return self.query

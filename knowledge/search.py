@@ -1,0 +1,190 @@
+"""Article search on top of the shared Japanese-aware module (helpdesk.search).
+
+Documents and queries are cut into lexemes by the same module, so 「返品したい」 meets
+「返品・交換について」 and "refund" meets "Refunds and returns"; PostgreSQL only matches and ranks.
+The help center, the contact form's suggestions (and later the widget and the bot) call
+`search_articles` / `suggest_articles` here and nothing lower.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import F, FloatField, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Greatest, Ln
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from helpdesk.search import index_terms, normalize, query_terms
+
+from .models import ArticleTranslation
+from .selectors import visible_translations
+
+SEARCH_CONFIG = "simple"
+# ts_rank weights in PostgreSQL's order D, C, B, A: a title hit counts five times a body hit.
+RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
+# Net helpful votes lift an article a little (log-damped): never past a clearly better match.
+HELPFUL_BOOST = 0.1
+# Articles matching only some words are shown if they rank at least this share of the best.
+PARTIAL_MATCH_SHARE = 0.3
+MAX_QUERY_CHARS = 256
+SNIPPET_CHARS = 160
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_BREAK = re.compile(r"[\s。、！？!?.,・]")
+
+
+@dataclass
+class SearchHit:
+    translation: ArticleTranslation
+    rank: float
+    snippet: SafeString
+
+
+# ------------------------------------------------------------------------ indexing
+
+def translation_vector(*, title: str, summary: str, body_text: str) -> SearchVector:
+    """The weighted tsvector expression of one translation (title A, summary B, body C)."""
+    parts = [(title, "A"), (summary, "B"), (body_text, "C")]
+    vector = None
+    for text, weight in parts:
+        part = SearchVector(
+            Value(index_terms(text), output_field=TextField()), config=SEARCH_CONFIG, weight=weight
+        )
+        vector = part if vector is None else vector + part
+    return vector
+
+
+def refresh_search_vectors(translations: Iterable[ArticleTranslation]) -> None:
+    for translation in translations:
+        ArticleTranslation.objects.filter(pk=translation.pk).update(
+            search_vector=translation_vector(
+                title=translation.title, summary=translation.summary,
+                body_text=translation.body_text,
+            )
+        )
+
+
+# ------------------------------------------------------------------------ queries
+
+def search_articles(
+    query: str, language: str, limit: int = 10, *, viewer=None
+) -> list[SearchHit]:
+    """Readable translations in `language` matching `query`, best first, with snippets.
+
+    Articles holding every word come first; when they are fewer than `limit`, articles holding
+    some of the words follow ("cancel my order" still finds "Cancelling an order").
+    Any string is a valid query: it only ever reaches SQL as lexemes made by helpdesk.search.
+    """
+    query = (query or "")[:MAX_QUERY_CHARS]
+    every_word = query_terms(query)
+    if every_word is None:
+        return []
+    rows = list(_ranked(every_word, language, viewer)[:limit])
+    any_word = _any_word_query(query)
+    if any_word is not None and len(rows) < limit:
+        found = [row.pk for row in rows]
+        some = list(_ranked(any_word, language, viewer).exclude(pk__in=found)[: limit - len(rows)])
+        # A partial match far behind the best one ("has", "not"…) is noise, not an answer.
+        best = max([row.rank for row in rows + some], default=0)
+        rows += [row for row in some if row.rank >= best * PARTIAL_MATCH_SHARE]
+    return [SearchHit(row, row.rank, snippet(row.body_text or row.summary, query)) for row in rows]
+
+
+def _any_word_query(query: str) -> SearchQuery | None:
+    words = [terms for word in normalize(query).split()[:12] if (terms := query_terms(word))]
+    return reduce(operator.or_, words) if len(words) > 1 else None
+
+
+def _ranked(search_query: SearchQuery, language: str, viewer) -> QuerySet[ArticleTranslation]:
+    helpful = Cast(Greatest(F("helpful_votes") - F("unhelpful_votes"), Value(0)), FloatField())
+    boost = Value(1.0) + Value(HELPFUL_BOOST) * Ln(Value(1.0) + helpful)
+    return (
+        visible_translations(viewer, language)
+        .filter(search_vector=search_query)
+        .annotate(
+            rank=SearchRank(
+                F("search_vector"), search_query, weights=RANK_WEIGHTS, normalization=1
+            ) * boost
+        )
+        .select_related("article__section__category")
+        .defer("body", "body_html", "search_vector")
+        .order_by("-rank", "article__position", "id")
+    )
+
+
+def suggest_articles(
+    query: str, language: str, limit: int = 5, *, viewer=None
+) -> list[ArticleTranslation]:
+    """Search-as-you-type: full-text hits first, then titles containing the half-typed text.
+
+    The title fallback catches a word still being typed ("passw"), which has no lexeme yet.
+    """
+    query = (query or "")[:MAX_QUERY_CHARS]
+    found = [hit.translation for hit in search_articles(query, language, limit, viewer=viewer)]
+    typed = normalize(query)
+    if len(found) < limit and len(typed) >= 2:
+        found += list(
+            visible_translations(viewer, language)
+            .filter(title__icontains=typed)
+            .exclude(pk__in=[t.pk for t in found])
+            .select_related("article")
+            .defer("body", "body_html", "body_text", "search_vector")
+            .order_by("article__position", "id")[: limit - len(found)]
+        )
+    return found
+
+
+# ------------------------------------------------------------------------ snippets
+
+def _candidates(word: str) -> list[str]:
+    """The word, then ever shorter prefixes: 返品したい → 返品した … 返品; refunds → refund …"""
+    shortest = 2 if _CJK.search(word) else 4
+    return [word[:end] for end in range(len(word), min(shortest, len(word)) - 1, -1)]
+
+
+def highlight_terms(text: str, query: str) -> list[str]:
+    """For each query word, the longest prefix of it that occurs in `text` (case-insensitive)."""
+    folded = text.casefold()
+    terms: list[str] = []
+    for word in normalize(query)[:MAX_QUERY_CHARS].split()[:12]:
+        for candidate in _candidates(word):
+            if candidate.casefold() in folded:
+                terms.append(candidate)
+                break
+    return sorted(set(terms), key=len, reverse=True)
+
+
+def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> SafeString:
+    """An escaped excerpt of `text` around the first query word it holds, words in <mark>."""
+    text = unicodedata.normalize("NFKC", text or "")
+    terms = highlight_terms(text, query)
+    if not terms:
+        return _excerpt(text, 0, width, [])
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    first = pattern.search(text)
+    start = max(0, first.start() - width // 3) if first else 0
+    if start:
+        breaks = [m.end() for m in _BREAK.finditer(text, start, first.start())]
+        start = breaks[0] if breaks else start
+        start += len(text[start:first.start()]) - len(text[start:first.start()].lstrip())
+    return _excerpt(text, start, width, [pattern])
+
+
+def _excerpt(text: str, start: int, width: int, patterns: list[re.Pattern]) -> SafeString:
+    window = text[start : start + width]
+    parts = ["…" if start else ""]
+    cursor = 0
+    for match in patterns[0].finditer(window) if patterns else ():
+        parts += [escape(window[cursor : match.start()]), f"<mark>{escape(match.group())}</mark>"]
+        cursor = match.end()
+    parts.append(escape(window[cursor:]))
+    if start + width < len(text):
+        parts.append("…")
+    # Every piece of outside text above went through escape(); only <mark> is ours.
+    return mark_safe("".join(parts))  # noqa: S308

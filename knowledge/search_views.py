@@ -1,0 +1,79 @@
+"""Search pages of the help center: results, search-as-you-type suggestions, result clicks."""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation as i18n
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_safe
+
+from . import seo
+from .reader_services import log_search, record_search_click
+from .search import MAX_QUERY_CHARS, search_articles, suggest_articles
+from .selectors import article_page, is_staff_viewer
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+RESULTS_LIMIT = 20
+SUGGESTIONS_LIMIT = 5
+
+
+def _query(request: HttpRequest) -> str:
+    # Whatever arrives is only ever text: bounded, control characters (NUL, which PostgreSQL
+    # refuses to store) dropped, whitespace collapsed, never interpreted.
+    raw = _CONTROL.sub(" ", request.GET.get("q", "")[: MAX_QUERY_CHARS * 4])
+    return " ".join(raw.split())[:MAX_QUERY_CHARS]
+
+
+@require_safe
+def search(request: HttpRequest, lang: str) -> HttpResponse:
+    i18n.activate(lang)
+    query = _query(request)
+    hits = search_articles(query, lang, RESULTS_LIMIT, viewer=request.user) if query else []
+    log = None
+    if query:
+        # A session ties the search to a contact form sent afterwards (knowledge-gap reports).
+        request.session["kb_reader"] = True
+        if request.session.session_key is None:
+            request.session.save()
+        log = log_search(query=query, language=lang, result_count=len(hits),
+                         session_key=request.session.session_key)
+    meta = seo.PageMeta(
+        title=_("Search results") if query else _("Search"), description="", language=lang,
+        path=reverse("knowledge:search", kwargs={"lang": lang}), noindex=True,
+    )
+    context = {"lang": lang, "meta": meta, "query": query, "hits": hits, "log": log}
+    return render(request, "knowledge/search.html", context)
+
+
+@require_safe
+def suggest(request: HttpRequest, lang: str) -> JsonResponse:
+    """Top titles for what is being typed: the home search box and the contact form's subject."""
+    i18n.activate(lang)
+    query = _query(request)
+    found = suggest_articles(query, lang, SUGGESTIONS_LIMIT, viewer=request.user) if query else []
+    response = JsonResponse({
+        "query": query,
+        "results": [
+            {"title": t.title, "summary": t.summary, "url": seo.article_path(t)} for t in found
+        ],
+    })
+    if is_staff_viewer(request.user):
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_GET
+def search_click(request: HttpRequest, lang: str, log_id: int, pk: int) -> HttpResponse:
+    """A result link: note which article the search led to, then go there."""
+    page = article_page(request.user, pk, lang)  # 404 for anything this viewer may not read
+    record_search_click(log_id=log_id, article=page.article)
+    if page.translation is None:
+        return redirect("knowledge:article_short", lang=lang, pk=pk)
+    return redirect(seo.article_path(page.translation))

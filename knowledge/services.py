@@ -1,0 +1,162 @@
+"""Every write to help-center content: views, the admin and commands call these and nothing else.
+
+A translation is only ever saved here, so its rendered HTML is always sanitize_html's output,
+its previous text is always kept as a version, and its search vector always matches its text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from helpdesk.models import User
+
+from .markdown import plain_text, render_markdown
+from .models import (
+    Article,
+    ArticleStatus,
+    ArticleTranslation,
+    ArticleVersion,
+    Category,
+    Section,
+)
+from .search import refresh_search_vectors
+
+SLUG_CHARS = 80
+
+
+def clean_labels(labels: Sequence[str]) -> list[str]:
+    """Lower-case, trimmed, de-duplicated labels in the order given."""
+    cleaned = (label.strip().lower()[:40] for label in labels)
+    return list(dict.fromkeys(label for label in cleaned if label))
+
+
+def unique_slug(*, title: str, language: str, wanted: str = "", exclude_pk: int | None = None) -> str:
+    """A slug for `title`, unique within `language` (Japanese titles keep their characters)."""
+    base = slugify(wanted or title, allow_unicode=True)[:SLUG_CHARS].strip("-") or "article"
+    taken = ArticleTranslation.objects.filter(language=language).exclude(pk=exclude_pk)
+    slug, number = base, 2
+    while taken.filter(slug=slug).exists():
+        slug = f"{base[: SLUG_CHARS - 4]}-{number}"
+        number += 1
+    return slug
+
+
+@transaction.atomic
+def create_article(
+    *,
+    section: Section,
+    author: User | None = None,
+    internal: bool = False,
+    labels: Sequence[str] = (),
+    position: int = 0,
+) -> Article:
+    article = Article(
+        section=section, author=author, internal=internal, labels=clean_labels(labels),
+        position=position,
+    )
+    article.full_clean()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def save_translation(
+    *,
+    article: Article,
+    language: str,
+    title: str,
+    body: str,
+    summary: str = "",
+    slug: str = "",
+    editor: User | None = None,
+) -> ArticleTranslation:
+    """Create or update the `language` text of `article`, keeping the text it replaces.
+
+    The status is left as it is (a new translation starts as a draft): publishing is its own
+    step, `publish_translation`.
+    """
+    translation = (
+        ArticleTranslation.objects.select_for_update()
+        .filter(article=article, language=language)
+        .first()
+    )
+    if translation is None:
+        translation = ArticleTranslation(article=article, language=language)
+    elif (translation.title, translation.summary, translation.body) == (title, summary, body) and (
+        not slug or slug == translation.slug
+    ):
+        return translation  # nothing changed: no version, no new "updated" date
+    else:
+        _keep_version(translation, editor)
+    translation.title = title.strip()
+    translation.summary = summary.strip()
+    translation.body = body
+    translation.slug = unique_slug(
+        title=translation.title, language=language, wanted=slug or translation.slug,
+        exclude_pk=translation.pk,
+    )
+    _render(translation)
+    translation.updated_at = timezone.now()
+    translation.full_clean(exclude=["search_vector"])
+    translation.save()
+    refresh_search_vectors([translation])
+    return translation
+
+
+def _keep_version(translation: ArticleTranslation, editor: User | None) -> None:
+    ArticleVersion.objects.create(
+        translation=translation, title=translation.title, summary=translation.summary,
+        body=translation.body, status=translation.status, edited_by=editor,
+    )
+
+
+def _render(translation: ArticleTranslation) -> None:
+    translation.body_html = render_markdown(translation.body)
+    translation.body_text = plain_text(translation.body_html)
+
+
+@transaction.atomic
+def publish_translation(
+    translation: ArticleTranslation, *, at: datetime | None = None
+) -> ArticleTranslation:
+    """Make it public now, or at `at` (a scheduled publish: selectors hide it until then)."""
+    translation.status = ArticleStatus.PUBLISHED
+    translation.published_at = at or translation.published_at or timezone.now()
+    translation.updated_at = timezone.now()
+    translation.save(update_fields=["status", "published_at", "updated_at"])
+    return translation
+
+
+@transaction.atomic
+def unpublish_translation(translation: ArticleTranslation) -> ArticleTranslation:
+    translation.status = ArticleStatus.DRAFT
+    translation.updated_at = timezone.now()
+    translation.save(update_fields=["status", "updated_at"])
+    return translation
+
+
+def rerender_translation(translation: ArticleTranslation) -> ArticleTranslation:
+    """Render and index again (after the renderer or the search module changed)."""
+    _render(translation)
+    translation.save(update_fields=["body_html", "body_text"])
+    refresh_search_vectors([translation])
+    return translation
+
+
+def upsert_category(*, slug: str, position: int = 0, **names: str) -> Category:
+    category, _created = Category.objects.update_or_create(
+        slug=slug, defaults={"position": position, **names}
+    )
+    return category
+
+
+def upsert_section(*, category: Category, slug: str, position: int = 0, **names: str) -> Section:
+    section, _created = Section.objects.update_or_create(
+        slug=slug, defaults={"category": category, "position": position, **names}
+    )
+    return section

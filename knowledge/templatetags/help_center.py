@@ -1,0 +1,23 @@
+"""Template helpers for help-center pages."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def name_in(item, language: str) -> str:
+    """A category's or section's name in `language`, else in the other language."""
+    return item.name_in(language)
+
+
+@register.filter
+def description_in(item, language: str) -> str:
+    return item.description_in(language)
+
+
+@register.filter
+def has_name_in(item, language: str) -> bool:
+    return item.has_name(language)

@@ -1,0 +1,149 @@
+// Help center: articles suggested as you type, in the search box (a combobox) and beside the
+// contact form's subject (deflection: the answer may already be written). An enhancement only:
+// the search form submits to a results page and the contact form works without any of this.
+(function () {
+  "use strict";
+
+  var DELAY_MS = 180;
+  var MIN_CHARS = 2;
+
+  // One request at a time per box: a newer keystroke aborts the older request.
+  function suggester(url, onResults) {
+    var timer = null;
+    var controller = null;
+    var last = null;
+    return function (query) {
+      query = query.trim();
+      window.clearTimeout(timer);
+      if (query.length < MIN_CHARS) {
+        last = null;
+        onResults(query, []);
+        return;
+      }
+      timer = window.setTimeout(function () {
+        if (query === last) return;
+        last = query;
+        if (controller) controller.abort();
+        controller = new AbortController();
+        fetch(url + "?q=" + encodeURIComponent(query), {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+          signal: controller.signal,
+        })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) { onResults(query, data.results || []); })
+          .catch(function (error) { if (error.name !== "AbortError") onResults(query, []); });
+      }, DELAY_MS);
+    };
+  }
+
+  // Titles and summaries are outside text: only ever set as textContent, never as HTML.
+  function articleLink(result) {
+    var link = document.createElement("a");
+    link.href = result.url;
+    var title = document.createElement("span");
+    title.className = "kb-suggest__title";
+    title.textContent = result.title;
+    link.appendChild(title);
+    if (result.summary) {
+      var summary = document.createElement("span");
+      summary.className = "kb-suggest__summary";
+      summary.textContent = result.summary;
+      link.appendChild(summary);
+    }
+    return link;
+  }
+
+  // ------------------------------------------------------------------ the search box
+  function setupCombobox(form) {
+    var input = form.querySelector("[data-kb-suggest-input]");
+    if (!input) return;
+    var list = document.createElement("ul");
+    list.id = input.id + "-suggestions";
+    list.className = "kb-suggest";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    form.appendChild(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    var active = -1;
+
+    function options() { return list.querySelectorAll("[role=option]"); }
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function highlight(index) {
+      var all = options();
+      if (!all.length) return;
+      active = (index + all.length) % all.length;
+      all.forEach(function (option, i) { option.setAttribute("aria-selected", String(i === active)); });
+      input.setAttribute("aria-activedescendant", all[active].id);
+    }
+    var suggest = suggester(form.dataset.kbSuggest, function (query, results) {
+      if (query !== input.value.trim()) return;
+      list.textContent = "";
+      results.forEach(function (result, i) {
+        var item = document.createElement("li");
+        item.id = list.id + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.appendChild(articleLink(result));
+        list.appendChild(item);
+      });
+      if (results.length) {
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        active = -1;
+      } else {
+        close();
+      }
+    });
+
+    input.addEventListener("input", function () { suggest(input.value); });
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        highlight(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        window.location.assign(options()[active].querySelector("a").href);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    // Keep the list open while a suggestion is being clicked, close it when focus leaves.
+    list.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    input.addEventListener("blur", close);
+  }
+
+  // ------------------------------------------------------------------ the contact form
+  // The box is a live region that stays in the page; only the panel inside it shows and hides,
+  // so screen readers announce the suggestions when they appear.
+  function setupDeflection(box) {
+    var input = document.getElementById(box.dataset.kbSuggestFor);
+    var panel = box.querySelector("[data-kb-suggest-panel]");
+    var list = box.querySelector("[data-kb-suggest-list]");
+    if (!input || !panel || !list) return;
+    var suggest = suggester(box.dataset.kbDeflect, function (query, results) {
+      if (query !== input.value.trim()) return;
+      list.textContent = "";
+      results.forEach(function (result) {
+        var item = document.createElement("li");
+        item.appendChild(articleLink(result));
+        list.appendChild(item);
+      });
+      panel.hidden = !results.length;
+    });
+    input.addEventListener("input", function () { suggest(input.value); });
+    if (input.value) suggest(input.value);
+  }
+
+  document.querySelectorAll("form[data-kb-suggest]").forEach(setupCombobox);
+  document.querySelectorAll("[data-kb-deflect]").forEach(setupDeflection);
+})();
