@@ -1,9 +1,13 @@
-"""`manage.py seed_demo`: demo data in Japanese and English. Safe to run again and again."""
+"""`manage.py seed_demo`: demo staff, tickets and help-center articles in Japanese and English.
+
+Safe to run again and again. It lives in the project package because it fills every app.
+"""
 
 from __future__ import annotations
 
 import os
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -52,6 +56,7 @@ class Command(BaseCommand):
             agents = self._staff()
             for conversation in CONVERSATIONS:
                 self._conversation(conversation, agents)
+        call_command("seed_help_center", verbosity=0)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo admin: {admin.email} / password: {ADMIN_PASSWORD}  (sign in at /accounts/login/)"
