@@ -15,6 +15,8 @@ class InboundStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSED = "processed", _("Processed")
     FAILED = "failed", _("Failed")
+    # Parsed fine, but the sender is blocked: kept, no ticket, no notification.
+    HELD = "held", _("Held (sender blocked)")
 
 
 class InboundEvent(models.Model):

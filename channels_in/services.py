@@ -99,11 +99,13 @@ def process_inbound(event_id: int) -> InboundEvent:
             )
             event.next_attempt_at = timezone.now() + backoff(event.attempts) if retry else None
         else:
-            event.status = InboundStatus.PROCESSED
+            kept = [message for message in stored if message is not None]
+            held = bool(stored) and not kept  # every message came from a blocked sender
+            event.status = InboundStatus.HELD if held else InboundStatus.PROCESSED
             event.error = ""
             event.processed_at = timezone.now()
             event.next_attempt_at = None
-            event.message = stored[0] if stored else None
+            event.message = kept[0] if kept else None
         event.save()
     return event
 

@@ -36,10 +36,12 @@ CONVERSATIONAL_CHANNELS = frozenset({"chat", "line", "messenger", "instagram", "
                                      "telegram", "sms", "x"})
 
 
-def receive_message(incoming: IncomingMessage) -> Message:
+def receive_message(incoming: IncomingMessage) -> Message | None:
     """Store one inbound message: resolve the customer, thread it, notify open inboxes.
 
     Idempotent: the same (channel, external_id) a second time returns the first Message.
+    Returns None for a blocked customer: nothing opens or notifies; the raw inbound event the
+    channel stored first is the record, and replaying it after an unblock files it normally.
     """
     if incoming.external_id:
         existing = Message.objects.filter(
@@ -60,10 +62,12 @@ def receive_message(incoming: IncomingMessage) -> Message:
         return existing
 
 
-def _store_incoming(incoming: IncomingMessage) -> Message:
+def _store_incoming(incoming: IncomingMessage) -> Message | None:
     identity = identity_resolve(
         kind=incoming.identity_kind, handle=incoming.handle, display_name=incoming.display_name
     )
+    if identity.customer.is_blocked:
+        return None
     ticket = _thread_for(incoming, identity.customer_id)
     created = ticket is None
     now = timezone.now()
