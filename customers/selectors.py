@@ -196,3 +196,34 @@ def merge_pair(*, into_id: int, source_id: int) -> tuple[Customer, Customer]:
         for customer in (into, source):
             setattr(customer, f"{relation}_count", counts.get(customer.pk, 0))
     return into, source
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """What the ticket page shows about its customer, beside the conversation."""
+
+    pinned_notes: list[CustomerNote]
+    recent_orders: list[Order]
+    lifetime_value: list[LifetimeValue]
+    order_count: int
+
+
+PANEL_ORDERS = 3
+
+
+def customer_panel(*, customer: Customer) -> CustomerPanel:
+    """Pinned notes, the latest orders with items and the lifetime value: four queries."""
+    value = list(
+        Order.objects.filter(customer=customer)
+        .order_by("currency")
+        .values("currency")
+        .annotate(total=Sum("total"), orders=Count("id"))
+    )
+    return CustomerPanel(
+        pinned_notes=list(customer.notes.filter(pinned=True).order_by("-created_at")[:5]),
+        recent_orders=list(
+            customer.orders.prefetch_related("items").order_by("-ordered_at", "-id")[:PANEL_ORDERS]
+        ),
+        lifetime_value=[LifetimeValue(v["currency"], v["total"], v["orders"]) for v in value],
+        order_count=sum(v["orders"] for v in value),
+    )

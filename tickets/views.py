@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import selectors as customer_selectors
+from customers.privacy import sees_contact_details
 from helpdesk.models import User
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
@@ -30,6 +32,7 @@ def inbox(request):
         "current_view": "" if query else view,
         "return_view": view,
         "counts": selectors.inbox_counts(viewer=request.user),
+        "show_contact_details": sees_contact_details(request.user),
         "query": query,
     }
     if query:
@@ -50,6 +53,8 @@ def inbox(request):
 def _ticket_context(request, ticket, reply_form=None):
     return {
         "ticket": ticket,
+        "customer_panel": customer_selectors.customer_panel(customer=ticket.customer),
+        "show_contact_details": sees_contact_details(request.user),
         "timeline": selectors.ticket_timeline(ticket=ticket),
         "other_tickets": selectors.customer_other_tickets(ticket=ticket),
         "agents": selectors.assignable_agents(),
