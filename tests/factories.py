@@ -8,6 +8,8 @@ from customers.models import Customer, Identity
 from helpdesk.models import User
 from tickets.models import AuthorKind, Message, Ticket
 
+STAFF_PASSWORD = "correct horse battery"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -17,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"staff{n}@example.com")
     name = factory.Sequence(lambda n: f"Staff {n}")
     role = "agent"
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+    password = factory.PostGenerationMethodCall("set_password", STAFF_PASSWORD)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

@@ -7,6 +7,7 @@ tests use committed data (`transactional_db`).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import STAFF_PASSWORD
 from tests.live_processes import ROOT, app_env, worker_command
 from tests.smtp_server import LocalSMTPServer
 
@@ -40,6 +42,14 @@ class LiveStack:
     url: str
     env: dict[str, str]
     smtp: LocalSMTPServer
+
+    def sign_in(self, page, email: str, password: str = STAFF_PASSWORD) -> None:
+        """Through the real allauth login form, as an agent would."""
+        page.goto(f"{self.url}/accounts/login/")
+        page.fill("input[name=login]", email)
+        page.fill("input[name=password]", password)
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_url(re.compile(r".*/agent/$"))
 
     def manage(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(

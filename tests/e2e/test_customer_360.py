@@ -14,15 +14,8 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery"
 
 
-def sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/agent/$"))
 
 
 def test_agent_sees_every_channel_and_the_orders_then_merges_the_duplicate(live_stack, browser):
@@ -31,7 +24,7 @@ def test_agent_sees_every_channel_and_the_orders_then_merges_the_duplicate(live_
     page = browser.new_context(locale="en-US").new_page()
     errors: list[str] = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    sign_in(page, live_stack.url, agent.email)
+    live_stack.sign_in(page, agent.email)
 
     # Find the customer by their LINE id, the way an agent looks someone up from a chat.
     page.goto(f"{live_stack.url}/agent/customers/")

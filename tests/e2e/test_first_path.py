@@ -15,15 +15,8 @@ from tickets.models import Status, Ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery"
 
 
-def sign_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r".*/agent/$"))
 
 
 def wait_for(predicate, timeout: float = 20.0):
@@ -43,7 +36,7 @@ def test_contact_form_to_live_inbox_to_mail_reply_and_back(live_stack, browser, 
     agent_page = browser.new_context(locale="en-US").new_page()
     errors: list[str] = []
     agent_page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    sign_in(agent_page, live_stack.url, agent.email)
+    live_stack.sign_in(agent_page, agent.email)
     expect(agent_page.locator("[data-live-state=live]")).to_be_attached(timeout=15_000)
     # A marker that a reload would wipe: the new ticket must arrive without one.
     agent_page.evaluate("window.__sameDocument = true")

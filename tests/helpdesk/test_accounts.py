@@ -10,11 +10,11 @@ from allauth.mfa.totp.internal.auth import (
 from django.test import Client
 
 from helpdesk.models import Role, User
-from tests.factories import UserFactory
+from tests.factories import STAFF_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"
+PASSWORD = STAFF_PASSWORD
 
 
 def current_code(secret: str) -> str:
