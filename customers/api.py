@@ -58,7 +58,7 @@ class CustomerDetailApi(APIView):
             actor=request.user, action=AccessAction.VIEW, customer_id=customer.pk,
             ip=request_ip(request), detail={"via": "api"},
         )
-        return Response(CustomerOutputSerializer(customer).data)
+        return Response(CustomerOutputSerializer(customer, context={"request": request}).data)
 
 
 class CustomerOrdersApi(APIView):

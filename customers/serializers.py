@@ -8,6 +8,7 @@ from rest_framework import serializers
 from helpdesk.api import OutputModelSerializer, StrictInputSerializer
 
 from .models import Customer, Identity, Order, OrderItem, Organization
+from .privacy import mask_contact, sees_contact_details
 from .selectors import RECENT_ORDERS
 
 
@@ -75,7 +76,20 @@ class OrderUpsertInputSerializer(StrictInputSerializer):
 
 
 class CustomerOutputSerializer(OutputModelSerializer):
-    """Someone we talk to, with the channel identities they write from and their orders."""
+    """Someone we talk to, with the channel identities they write from and their orders.
+
+    Light agents get email addresses and phone numbers masked, as on the pages.
+    """
+
+    def to_representation(self, instance: Customer) -> dict:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not sees_contact_details(request.user):
+            data["email"] = mask_contact(data["email"], "email")
+            data["phone"] = mask_contact(data["phone"], "phone")
+            for identity in data["identities"]:
+                identity["handle"] = mask_contact(identity["handle"], identity["kind"])
+        return data
 
     organization = OrganizationOutputSerializer(read_only=True, allow_null=True)
     identities = IdentityOutputSerializer(many=True, read_only=True)

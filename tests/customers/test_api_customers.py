@@ -190,3 +190,18 @@ def test_customers_can_be_found_by_exact_email_phone_or_handle(agent):
     assert ids(client.get(LIST, {"email": "HANA@example.jp"})) == [wanted.pk]
     assert ids(client.get(LIST, {"phone": "090-1234-5678"})) == [wanted.pk]
     assert ids(client.get(LIST, {"handle": "U-hana"})) == [wanted.pk]
+
+
+def test_light_agents_get_contacts_masked_and_agents_do_not(agent):
+    customer = CustomerFactory(email="hana@example.jp", phone="09012345678")
+    IdentityFactory(customer=customer, kind="email", handle="hana@example.jp")
+    IdentityFactory(customer=customer, kind="line", handle="U-hana")
+
+    light = token_client(UserFactory(role="light_agent")).get(detail(customer)).json()
+    full = token_client(agent).get(detail(customer)).json()
+    listed = token_client(UserFactory(role="light_agent")).get(LIST).json()["results"][0]
+
+    assert (light["email"], light["phone"]) == ("h•••@example.jp", "•••-5678")
+    assert {i["handle"] for i in light["identities"]} == {"h•••@example.jp", "U-hana"}
+    assert listed["email"] == "h•••@example.jp"
+    assert (full["email"], full["phone"]) == ("hana@example.jp", "09012345678")
