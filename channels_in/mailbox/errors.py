@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from helpdesk.crypto import DecryptionError
+
 if TYPE_CHECKING:
     from ..models import MailAccount
 
@@ -66,13 +68,17 @@ def tls_unavailable(account: MailAccount) -> MailboxError:
     )
 
 
-def password_unreadable() -> MailboxError:
-    return MailboxError(
-        _(
-            "The stored password cannot be decrypted (was SECRET_KEY or FIELD_ENCRYPTION_KEY "
-            "changed?). Enter the password again."
-        )
-    )
+def readable_password(account: MailAccount) -> str:
+    """The account's password, or a MailboxError an admin can act on when it can't be read."""
+    try:
+        return account.get_password()
+    except DecryptionError:
+        raise MailboxError(
+            _(
+                "The stored password cannot be decrypted (was SECRET_KEY or FIELD_ENCRYPTION_KEY "
+                "changed?). Enter the password again."
+            )
+        ) from None
 
 
 def _reason(value: object) -> str:

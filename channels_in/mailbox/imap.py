@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from helpdesk.crypto import DecryptionError
-
 from ..models import AfterImport, MailSecurity
 from . import errors
 
@@ -64,10 +62,7 @@ def _connect(account: MailAccount) -> imaplib.IMAP4:
 
 
 def _login(client: imaplib.IMAP4, account: MailAccount) -> None:
-    try:
-        password = account.get_password()
-    except DecryptionError:
-        raise errors.password_unreadable() from None
+    password = errors.readable_password(account)
     try:
         if (account.username + password).isascii():
             client.login(account.username, password)

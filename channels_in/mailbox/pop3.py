@@ -13,8 +13,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from helpdesk.crypto import DecryptionError
-
 from .. import services
 from ..models import AfterImport, MailAccount, MailSecurity, Pop3SeenMessage
 from . import errors
@@ -57,10 +55,7 @@ def _connect(account: MailAccount) -> poplib.POP3:
 
 
 def _login(client: poplib.POP3, account: MailAccount) -> None:
-    try:
-        password = account.get_password()
-    except DecryptionError:
-        raise errors.password_unreadable() from None
+    password = errors.readable_password(account)
     try:
         client.user(account.username)
         client.pass_(password)
