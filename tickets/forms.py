@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.models import User
 from helpdesk.uploads import AttachmentsField
 
-from .models import Priority, Status
+from .models import Priority, Status, Team
 
 
 class ReplyForm(forms.Form):
@@ -28,8 +29,11 @@ class ReplyForm(forms.Form):
 class TicketPropertiesForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    assignee = forms.IntegerField(label=_("Assignee"), required=False)
-    team = forms.IntegerField(label=_("Team"), required=False)
+    # Any user: whether they may hold tickets is the service's rule (update_ticket says why not).
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=User.objects.filter(is_active=True), required=False
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
 
     def tag_names(self) -> list[str]:

@@ -10,14 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
 from customers.privacy import sees_contact_details
-from helpdesk.models import User
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
 from . import selectors, services
 from .downloads import attachment_response
 from .forms import ReplyForm, TicketPropertiesForm
-from .models import Team
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 
 
@@ -115,8 +113,8 @@ def ticket_update(request, pk: int):
             actor=request.user,
             status=data["status"],
             priority=data["priority"],
-            assignee=User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None,
-            team=Team.objects.filter(pk=data["team"]).first() if data["team"] else None,
+            assignee=data["assignee"],
+            team=data["team"],
             tags=form.tag_names(),
         )
     except ValidationError as exc:
