@@ -15,6 +15,8 @@ app.conf.task_routes = {
     "channels_in.tasks.deliver_outbound": {"queue": "deliver"},
     "channels_in.tasks.poll_mailbox": {"queue": "ingest"},
     "channels_in.tasks.poll_due_mailboxes": {"queue": "ingest"},
+    "sla.tasks.*": {"queue": "default"},
+    "feedback.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
     # Safety net for anything whose first attempt was lost (worker killed, broker restarted).
@@ -32,6 +34,18 @@ app.conf.beat_schedule = {
         "task": "channels_in.tasks.poll_due_mailboxes",
         "schedule": 10.0,
         "options": {"expires": 10.0},
+    },
+    # SLA clocks: mark breaches, warn ahead, run escalations (sla app).
+    "sla-tick": {
+        "task": "sla.tasks.sla_tick",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    # CSAT surveys and follow-ups whose send time has come (feedback app).
+    "send-due-feedback": {
+        "task": "feedback.tasks.send_due_feedback",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
     },
 }
 app.autodiscover_tasks()

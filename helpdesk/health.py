@@ -43,5 +43,6 @@ def readyz(request):
             results[name] = f"error: {exc.__class__.__name__}: {exc}"[:300]
     ready = all(value == "ok" for value in results.values())
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
     )

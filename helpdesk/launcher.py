@@ -38,17 +38,39 @@ def app_processes(port: str) -> dict[str, list[str]]:
     celery = [PYTHON, "-m", "celery", "-A", "helpdesk"]
     return {
         "web": [
-            PYTHON, "-m", "uvicorn", "helpdesk.asgi:application",
-            "--host", os.environ.get("HOST", "127.0.0.1"), "--port", port,
-            "--ws", "websockets", "--lifespan", "off", "--no-server-header",
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "helpdesk.asgi:application",
+            "--host",
+            os.environ.get("HOST", "127.0.0.1"),
+            "--port",
+            port,
+            "--ws",
+            "websockets",
+            "--lifespan",
+            "off",
+            "--no-server-header",
         ],
         "worker": [
-            *celery, "worker", "--loglevel", "INFO", "--concurrency", "2",
-            "-Q", "ingest,deliver,default,reports", "--hostname", "worker@%h",
+            *celery,
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            "ingest,deliver,default,reports",
+            "--hostname",
+            "worker@%h",
         ],
         "beat": [
-            *celery, "beat", "--loglevel", "INFO",
-            "--schedule", str(VAR / "celerybeat-schedule"),
+            *celery,
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
         ],
     }
 
@@ -66,7 +88,11 @@ class ProcessGroup:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         for index, (name, command) in enumerate(self.commands.items()):
             child = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # we deliver Ctrl-C ourselves, in order
             )
             self.children[name] = child

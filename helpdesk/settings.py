@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "channels_in",
     "knowledge",
     "feedback",
+    "livechat",
+    "sla",
 ]
 
 MIDDLEWARE = [

@@ -25,7 +25,8 @@ class AttachmentsField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > settings.MAX_ATTACHMENTS_PER_MESSAGE:
             raise forms.ValidationError(
-                _("Attach at most %(count)d files.") % {"count": settings.MAX_ATTACHMENTS_PER_MESSAGE}
+                _("Attach at most %(count)d files.")
+                % {"count": settings.MAX_ATTACHMENTS_PER_MESSAGE}
             )
         for upload in files:
             if upload.size > settings.MAX_ATTACHMENT_BYTES:
@@ -43,7 +44,8 @@ class AttachmentsField(forms.FileField):
 def as_incoming(files) -> list[IncomingAttachment]:
     return [
         IncomingAttachment(
-            filename=f.name, content_type=f.content_type or "application/octet-stream",
+            filename=f.name,
+            content_type=f.content_type or "application/octet-stream",
             content=f.read(),
         )
         for f in files

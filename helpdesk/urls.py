@@ -20,6 +20,10 @@ urlpatterns = [
     path("agent/settings/", include("channels_in.settings_urls")),
     path("help/", include("knowledge.urls")),
     path("help/", include("channels_in.urls")),
+    path("webhooks/", include("channels_in.webhook_urls")),
+    path("dashboards/", include("sla.urls")),
+    path("", include("livechat.urls")),  # /widget.js, chat settings
+    path("", include("feedback.urls")),  # survey links, feedback items
     path("api/v1/", include("helpdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

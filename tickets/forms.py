@@ -9,12 +9,15 @@ from .models import Priority, Status, Team
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Message"), required=False, max_length=100_000,
+        label=_("Message"),
+        required=False,
+        max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     internal = forms.BooleanField(label=_("Internal note"), required=False)
     status = forms.ChoiceField(
-        label=_("Submit as"), choices=[("", _("Keep status"))] + list(Status.choices),
+        label=_("Submit as"),
+        choices=[("", _("Keep status"))] + list(Status.choices),
         required=False,
     )
     attachments = AttachmentsField(label=_("Attachments"))

@@ -103,6 +103,11 @@ class Ticket(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     first_replied_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # The SLA target that runs now (first_reply, next_reply, periodic_update, resolution), when
+    # it is due and whether it is already missed. Written only by the sla app, read by lists.
+    sla_target = models.CharField(_("SLA target"), max_length=20, blank=True)
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, db_index=True)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False)
     # Lexemes of subject (A), customer and tags (B) and messages (C), made by helpdesk.search;
     # kept current by tickets.search_index, never edited by hand.
     search_vector = SearchVectorField(null=True, editable=False)

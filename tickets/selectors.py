@@ -79,7 +79,9 @@ def _with_row_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 
 
 def inbox_counts(*, viewer: User) -> dict[str, int]:
-    aggregates = {view.key: Count("pk", filter=_view_filter(view.key, viewer)) for view in INBOX_VIEWS}
+    aggregates = {
+        view.key: Count("pk", filter=_view_filter(view.key, viewer)) for view in INBOX_VIEWS
+    }
     return Ticket.objects.aggregate(**aggregates)
 
 
@@ -181,8 +183,9 @@ def ticket_search_queryset(
     text_query = query_terms(parsed.text) if parsed.text else None
     if text_query is None and not parsed.has_filters:
         return None  # empty, or only punctuation: matching every ticket would be a lie
-    tickets = _operator_filtered(within if within is not None else Ticket.objects.all(),
-                                 parsed, viewer)
+    tickets = _operator_filtered(
+        within if within is not None else Ticket.objects.all(), parsed, viewer
+    )
     if text_query is None:
         return tickets.order_by("-updated_at", "-id")
     return (
@@ -192,8 +195,9 @@ def ticket_search_queryset(
     )
 
 
-def _operator_filtered(tickets: QuerySet[Ticket], query: TicketQuery, viewer: User
-                       ) -> QuerySet[Ticket]:
+def _operator_filtered(
+    tickets: QuerySet[Ticket], query: TicketQuery, viewer: User
+) -> QuerySet[Ticket]:
     if query.statuses:
         tickets = tickets.filter(status__in=query.statuses)
     if query.priorities:

@@ -74,7 +74,10 @@ class TicketOutputSerializer(OutputModelSerializer):
             "tags",
             "created_at",
             "updated_at",
-            # SLA fields; targets and breach times join them when SLA policies land.
+            # SLA fields: the next target due (kept by the sla app) and the measured times.
+            "sla_target",
+            "sla_due_at",
+            "sla_breached",
             "first_replied_at",
             "solved_at",
         ]

@@ -29,11 +29,13 @@ from .models import (
     Ticket,
 )
 from .search_index import ticket_search_refresh
+from .signals import TicketEvent, ticket_changed
 
 # Channels where a conversation is one continuous thread per customer (no subject, no
 # references): a new message belongs to the customer's open ticket on that channel.
-CONVERSATIONAL_CHANNELS = frozenset({"chat", "line", "messenger", "instagram", "whatsapp",
-                                     "telegram", "sms", "x"})
+CONVERSATIONAL_CHANNELS = frozenset(
+    {"chat", "line", "messenger", "instagram", "whatsapp", "telegram", "sms", "x"}
+)
 
 
 def receive_message(incoming: IncomingMessage) -> Message | None:
@@ -73,13 +75,15 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
     now = timezone.now()
     if created:
         ticket = Ticket.objects.create(
-            subject=(incoming.subject or _first_line(incoming.body_text))[:300] or _("(no subject)"),
+            subject=(incoming.subject or _first_line(incoming.body_text))[:300]
+            or _("(no subject)"),
             channel=incoming.channel,
             customer=identity.customer,
             identity=identity,
             status=Status.NEW,
         )
-    elif ticket.status not in (Status.NEW, Status.OPEN):
+    before = {} if created else _tracked(ticket)
+    if not created and ticket.status not in (Status.NEW, Status.OPEN):
         ticket.status = Status.OPEN  # the customer wrote again: it needs us
         ticket.solved_at = None
     message = Message.objects.create(
@@ -95,6 +99,14 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
     ticket.last_message_at = now
     ticket.save()
     ticket_search_refresh(ticket)
+    ticket_changed.send(
+        sender=Ticket,
+        ticket=ticket,
+        event=TicketEvent.CREATED if created else TicketEvent.CUSTOMER_MESSAGE,
+        actor=None,
+        message=message,
+        changes=_changes(before, ticket) if before else {},
+    )
     realtime.publish(
         "ticket.created" if created else "message.created",
         ticket=ticket.pk,
@@ -191,11 +203,23 @@ def reply(
             outbound.send(message)
         if ticket.assignee_id is None and not internal:
             ticket.assignee = author  # whoever answers first owns it, as agents expect
+        before = _tracked(ticket)
         _apply_status(ticket, status or (Status.PENDING if not internal else None))
         ticket.save()
         ticket_search_refresh(ticket)  # notes too: agents search their colleagues' notes
+        ticket_changed.send(
+            sender=Ticket,
+            ticket=ticket,
+            event=TicketEvent.INTERNAL_NOTE if internal else TicketEvent.AGENT_REPLY,
+            actor=author,
+            message=message,
+            changes=_changes(before, ticket),
+        )
         realtime.publish(
-            "message.created", ticket=ticket.pk, message=message.pk, status=ticket.status,
+            "message.created",
+            ticket=ticket.pk,
+            message=message.pk,
+            status=ticket.status,
             channel=ticket.channel,
         )
     return message
@@ -232,6 +256,7 @@ def update_ticket(
         raise PermissionDenied
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        before = _tracked(ticket)
         if status is not None:
             _apply_status(ticket, status)
         if priority is not None:
@@ -245,11 +270,41 @@ def update_ticket(
         if team is not False:
             ticket.team = team
         ticket.save()
+        changes = _changes(before, ticket)
         if tags is not None:
+            old_tags = sorted(ticket.tags.values_list("name", flat=True))
             ticket.tags.set(_tags_named(tags))
+            new_tags = sorted(ticket.tags.values_list("name", flat=True))
+            if new_tags != old_tags:
+                changes["tags"] = (old_tags, new_tags)
             ticket_search_refresh(ticket)  # the other properties are filters, not text
+        if changes:
+            ticket_changed.send(
+                sender=Ticket,
+                ticket=ticket,
+                event=TicketEvent.UPDATED,
+                actor=actor,
+                message=None,
+                changes=changes,
+            )
         realtime.publish("ticket.updated", ticket=ticket.pk, status=ticket.status)
     return ticket
+
+
+_TRACKED_FIELDS = ("status", "priority", "assignee_id", "team_id")
+
+
+def _tracked(ticket: Ticket) -> dict[str, object]:
+    return {field: getattr(ticket, field) for field in _TRACKED_FIELDS}
+
+
+def _changes(before: dict[str, object], ticket: Ticket) -> dict[str, tuple[object, object]]:
+    """{field: (old, new)} of the tracked fields that differ now: what ticket_changed carries."""
+    return {
+        field: (old, getattr(ticket, field))
+        for field, old in before.items()
+        if getattr(ticket, field) != old
+    }
 
 
 def _tags_named(names: Sequence[str]) -> list[Tag]:

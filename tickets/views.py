@@ -13,7 +13,7 @@ from customers.privacy import sees_contact_details
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
-from . import selectors, services
+from . import panels, selectors, services
 from .downloads import attachment_response
 from .forms import ReplyForm, TicketPropertiesForm
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
@@ -59,6 +59,7 @@ def _ticket_context(request, ticket, reply_form=None):
         "teams": selectors.teams(),
         "reply_form": reply_form or ReplyForm(),
         "properties_form": TicketPropertiesForm(),  # its choices label the sidebar selects
+        "panels": panels.render_panels(request, ticket),
     }
 
 
@@ -95,7 +96,9 @@ def ticket_reply(request, pk: int):
                 request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent.")
             )
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/ticket.html", _ticket_context(request, ticket, form), status=400)
+    return render(
+        request, "tickets/ticket.html", _ticket_context(request, ticket, form), status=400
+    )
 
 
 @staff_required

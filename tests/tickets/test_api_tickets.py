@@ -26,6 +26,9 @@ TICKET_FIELDS = {
     "tags",
     "created_at",
     "updated_at",
+    "sla_target",
+    "sla_due_at",
+    "sla_breached",
     "first_replied_at",
     "solved_at",
 }
