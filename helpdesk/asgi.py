@@ -1,4 +1,4 @@
-"""One ASGI app: Django for HTTP, Channels consumers for /ws/agent/ (and /ws/chat/ later)."""
+"""One ASGI app: Django for HTTP, Channels consumers for /ws/agent/ and /ws/chat/."""
 
 import os
 
@@ -12,13 +12,26 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from livechat.consumers import AgentChatConsumer, ChatConsumer  # noqa: E402
 from tickets.consumers import AgentConsumer  # noqa: E402
+
+
+def _staff_socket(consumer):
+    """Agents' sockets: our own pages only, with the session's user."""
+    return AllowedHostsOriginValidator(AuthMiddlewareStack(consumer.as_asgi()))
+
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/agent/", AgentConsumer.as_asgi())]))
+        "websocket": URLRouter(
+            [
+                path("ws/agent/", _staff_socket(AgentConsumer)),
+                path("ws/chat/agent/<int:ticket_id>/", _staff_socket(AgentChatConsumer)),
+                # The widget runs on shops' own sites: the consumer checks the Origin against
+                # the chat channel's allow-list, and uses no cookies.
+                path("ws/chat/", ChatConsumer.as_asgi()),
+            ]
         ),
     }
 )

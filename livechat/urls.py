@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+"""Mounted at the site root: the public widget endpoints and the chat settings pages."""
+
+from django.urls import path
+
+from . import settings_views, views
 
 app_name = "livechat"
-urlpatterns: list = []
+urlpatterns = [
+    path("widget.js", views.widget_js, name="widget_js"),
+    path("widget/<str:key>/config/", views.widget_config, name="config"),
+    path("widget/<str:key>/upload/", views.widget_upload, name="upload"),
+    path("widget/<str:key>/suggest/<str:lang>/", views.widget_suggest, name="suggest"),
+    path("widget/files/<int:pk>/<str:token>/", views.widget_file, name="file"),
+    path("agent/settings/chat/", settings_views.channel_list, name="settings"),
+    path("agent/settings/chat/new/", settings_views.channel_form, name="settings_create"),
+    path("agent/settings/chat/<int:pk>/", settings_views.channel_form, name="settings_edit"),
+    path(
+        "agent/settings/chat/<int:pk>/delete/",
+        settings_views.channel_delete,
+        name="settings_delete",
+    ),
+]

@@ -1,0 +1,224 @@
+"""The widget's socket (/ws/chat/) and the agent's chat socket (/ws/chat/agent/<ticket>/).
+
+Thin: check the frame's shape, call `services`, answer. Every rule is in services.py; every
+failure becomes an `error` frame (or a close code before the hello), never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from tickets.models import Channel, Ticket
+
+from . import live, services
+from .live import frame
+from .services import ChatError
+
+log = logging.getLogger(__name__)
+
+CLOSE_ORIGIN = 4403
+CLOSE_RATE = 4429
+
+
+def _header(scope: dict, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class _FrameConsumer(AsyncJsonWebsocketConsumer):
+    """Shared frame handling: size limit, JSON, version and type checks."""
+
+    handlers: dict[str, str] = {}
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if text_data is None:
+            await self.send_error("bad_frame", "frames are JSON text")
+            return
+        if len(text_data.encode("utf-8")) > services.MAX_FRAME_BYTES:
+            await self.send_error("too_large", "the frame is larger than 16 KB")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "the frame is not JSON")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if not isinstance(content, dict) or content.get("v") != services.PROTOCOL_VERSION:
+            await self.send_error("bad_version", 'frames are objects with "v": 1')
+            return
+        handler = self.handlers.get(str(content.get("type")))
+        if handler is None:
+            await self.send_error("unknown_type", "unknown frame type", ref=content.get("id"))
+            return
+        try:
+            await getattr(self, handler)(content)
+        except ChatError as exc:
+            await self.send_error(exc.code, exc.message, ref=content.get("id"))
+
+    async def send_error(self, code: str, message: str, ref: Any = None) -> None:
+        data = {"code": code, "error": message}
+        if isinstance(ref, str) and len(ref) <= 64:
+            data["id"] = ref
+        await self.send_json(frame("error", **data))
+
+    async def chat_frame(self, event: dict) -> None:
+        await self.send_json(event["frame"])
+
+
+class ChatConsumer(_FrameConsumer):
+    """One visitor's browser tab. Nothing but `hello` is accepted until the hello succeeded."""
+
+    handlers = {
+        "hello": "on_hello",
+        "message": "on_message",
+        "typing": "on_typing",
+        "read": "on_read",
+        "profile": "on_profile",
+        "ping": "on_ping",
+    }
+    visitor = None
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.visitor is not None:
+            await self.channel_layer.group_discard(
+                live.visitor_group(self.visitor.uid), self.channel_name
+            )
+            await database_sync_to_async(live.visitor_connected)(self.visitor, delta=-1)
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if self.visitor is not None:
+            limited = await database_sync_to_async(services.rate_limited)(
+                "frame", self.visitor.uid.hex, services.FRAMES_PER_MINUTE
+            )
+            if limited:
+                await self.send_error("rate_limited", "too many frames; slow down")
+                await self.close(code=CLOSE_RATE)
+                return
+        elif isinstance(content, dict) and content.get("type") not in ("hello", None):
+            await self.send_error("hello_first", "send a hello frame first")
+            return
+        await super().receive_json(content)
+
+    async def on_hello(self, content: dict) -> None:
+        if self.visitor is not None:
+            raise ChatError("hello_twice", "this socket already said hello")
+        client = self.scope.get("client") or ("", 0)
+        try:
+            session = await database_sync_to_async(services.open_session)(
+                channel_key=str(content.get("channel") or ""),
+                origin=_header(self.scope, b"origin"),
+                token=str(content.get("token") or ""),
+                identity=content.get("identity"),
+                client_ip=str(client[0] or ""),
+                user_agent=_header(self.scope, b"user-agent"),
+                language=str(content.get("lang") or ""),
+                page=content.get("page"),
+            )
+        except ChatError as exc:
+            await self.send_error(exc.code, exc.message)
+            if exc.code in ("origin_not_allowed", "unknown_channel", "rate_limited"):
+                await self.close(code=CLOSE_ORIGIN)
+            return
+        self.visitor = session.visitor
+        await self.channel_layer.group_add(live.visitor_group(self.visitor.uid), self.channel_name)
+        welcome = await database_sync_to_async(self._welcome)(session, content.get("since"))
+        await self.send_json(welcome)
+        await database_sync_to_async(live.visitor_connected)(self.visitor, delta=1)
+
+    def _welcome(self, session: services.Session, since: Any) -> dict:
+        visitor = session.visitor
+        return frame(
+            "welcome",
+            token=session.token,
+            visitor={"name": visitor.name, "email": visitor.email},
+            needs_profile=services.needs_profile(visitor),
+            messages=services.messages_since(visitor, since),
+            **live.conversation_state(visitor),
+        )
+
+    async def on_message(self, content: dict) -> None:
+        message, duplicate = await database_sync_to_async(services.record_visitor_message)(
+            self.visitor,
+            client_id=content.get("id"),
+            text=content.get("text"),
+            uploads=content.get("attachments") or [],
+        )
+        ack = {"id": content.get("id"), "duplicate": duplicate}
+        if message is not None:
+            ack["message"] = await database_sync_to_async(services.message_frame)(message)
+        await self.send_json(frame("ack", **ack))
+
+    async def on_typing(self, content: dict) -> None:
+        await database_sync_to_async(live.visitor_typing)(
+            self.visitor, typing=content.get("typing"), preview=content.get("preview")
+        )
+
+    async def on_read(self, content: dict) -> None:
+        await database_sync_to_async(live.visitor_read)(self.visitor, upto=content.get("upto"))
+
+    async def on_profile(self, content: dict) -> None:
+        await database_sync_to_async(services.update_profile)(
+            self.visitor,
+            name=content.get("name"),
+            email=content.get("email"),
+            page=content.get("page"),
+        )
+        await self.send_json(
+            frame("profile_ok", visitor={"name": self.visitor.name, "email": self.visitor.email})
+        )
+
+    async def on_ping(self, content: dict) -> None:
+        await database_sync_to_async(live.visitor_seen)(self.visitor)
+        await self.send_json(frame("pong"))
+
+
+class AgentChatConsumer(_FrameConsumer):
+    """An agent's ticket page: visitor typing / presence / reads in, agent typing out."""
+
+    handlers = {"typing": "on_typing", "read": "on_read", "ping": "on_ping"}
+    ticket = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not (user and user.is_authenticated and user.is_staff_member):
+            await self.close(code=4403)
+            return
+        ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
+        self.ticket = await database_sync_to_async(
+            Ticket.objects.filter(pk=ticket_id, channel=Channel.CHAT).first
+        )()
+        if self.ticket is None:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(live.ticket_group(ticket_id), self.channel_name)
+        await self.accept()
+        await self.send_json(frame("hello"))
+
+    async def disconnect(self, code: int) -> None:
+        if self.ticket is not None:
+            await self.channel_layer.group_discard(
+                live.ticket_group(self.ticket.pk), self.channel_name
+            )
+
+    async def on_typing(self, content: dict) -> None:
+        await database_sync_to_async(live.agent_typing)(
+            self.ticket, self.scope["user"], typing=bool(content.get("typing"))
+        )
+
+    async def on_read(self, content: dict) -> None:
+        await database_sync_to_async(live.agent_read)(self.ticket)
+
+    async def on_ping(self, content: dict) -> None:
+        await self.send_json(frame("pong"))

@@ -1,0 +1,100 @@
+// Ticket page, chat tickets: the visitor's typing / presence / reads arrive here, and the
+// agent's typing and reads leave, over /ws/chat/agent/<ticket>/ (frames in livechat/PROTOCOL.md).
+(function () {
+  "use strict";
+  if (window.__madoguchiAgentChat) { window.__madoguchiAgentChat(); return; }
+
+  var socket = null, panel = null, ticket = null, attempt = 0, typingTimer = 0, lastTyping = 0;
+  var typingHide = 0;
+
+  function send(frame) {
+    frame.v = 1;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+  }
+
+  function setTyping(on, preview) {
+    var node = panel && panel.querySelector("[data-livechat-typing]");
+    if (!node) return;
+    window.clearTimeout(typingHide);
+    node.hidden = !on;
+    node.textContent = panel.dataset.labelTyping + (preview ? " “" + preview + "”" : "");
+    // A visitor who closed the tab mid-sentence sends no "stopped": hide it after a while.
+    if (on) typingHide = window.setTimeout(function () { node.hidden = true; }, 8000);
+  }
+
+  function setPresence(online) {
+    var node = panel && panel.querySelector("[data-livechat-presence]");
+    if (!node) return;
+    node.textContent = online ? panel.dataset.labelOnline : panel.dataset.labelOffline;
+    node.classList.toggle("badge--ok", online);
+    node.classList.toggle("badge--off", !online);
+  }
+
+  function onFrame(frame) {
+    if (frame.type === "typing") setTyping(frame.typing, frame.preview);
+    else if (frame.type === "presence") setPresence(frame.online);
+    else if (frame.type === "read") {
+      var seen = panel && panel.querySelector("[data-livechat-seen]");
+      if (seen) { seen.hidden = false; seen.textContent = panel.dataset.labelSeen; }
+    }
+  }
+
+  function markRead() {
+    if (!document.hidden) send({ type: "read" });
+  }
+
+  function connect() {
+    if (!panel || !("WebSocket" in window)) return;
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(scheme + "//" + window.location.host + "/ws/chat/agent/" + ticket + "/");
+    socket.addEventListener("open", function () { attempt = 0; markRead(); });
+    socket.addEventListener("message", function (event) {
+      try { onFrame(JSON.parse(event.data)); } catch (error) { /* not ours to break on */ }
+    });
+    socket.addEventListener("close", function (event) {
+      socket = null;
+      if (event.code === 4403 || event.code === 4404 || !panel) return;
+      attempt += 1;
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempt)));
+    });
+  }
+
+  function composer() { return document.querySelector("#reply-form textarea"); }
+
+  function onInput() {
+    var now = Date.now();
+    if (now - lastTyping > 2500) { lastTyping = now; send({ type: "typing", typing: true }); }
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(stopTyping, 4000);
+  }
+
+  function stopTyping() {
+    window.clearTimeout(typingTimer);
+    if (lastTyping) { lastTyping = 0; send({ type: "typing", typing: false }); }
+  }
+
+  function isReplyMode() {
+    var note = document.getElementById("mode-note");
+    return !(note && note.checked); // internal notes are nobody's business but ours
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target === composer() && isReplyMode()) onInput();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target && event.target.id === "reply-form") stopTyping();
+  }, true);
+  document.addEventListener("visibilitychange", markRead);
+  window.addEventListener("focus", markRead);
+  document.body.addEventListener("htmx:afterSwap", markRead);
+
+  function start() {
+    var found = document.querySelector("[data-livechat-panel]");
+    if (found === panel) return;
+    panel = found;
+    if (socket) { socket.close(); socket = null; }
+    if (panel) { ticket = panel.dataset.ticket; connect(); }
+  }
+  window.__madoguchiAgentChat = start;
+  start();
+})();
