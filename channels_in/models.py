@@ -57,6 +57,15 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class DeliveryReceipt(models.TextChoices):
+    """What the provider told us after accepting the message (where it tells at all)."""
+
+    NONE = "", _("No receipt")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    UNDELIVERED = "undelivered", _("Not delivered")
+
+
 class OutboundDelivery(models.Model):
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="delivery")
     kind = models.CharField(max_length=20)
@@ -70,10 +79,18 @@ class OutboundDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Delivery / read receipts (WhatsApp statuses, Twilio status callbacks, Messenger reads).
+    receipt = models.CharField(
+        max_length=12, choices=DeliveryReceipt.choices, default=DeliveryReceipt.NONE, blank=True
+    )
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_pending")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbound_pending"),
+            models.Index(fields=["kind", "provider_id"], name="outbound_provider_id"),
+        ]
         verbose_name_plural = _("outbound deliveries")
 
     def __str__(self) -> str:
@@ -207,3 +224,74 @@ class Pop3SeenMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}:{self.uidl}"
+
+
+# --- social and messaging accounts ---------------------------------------------------------
+
+
+class SocialKind(models.TextChoices):
+    """A connected account's channel; equal to the ticket channel it feeds."""
+
+    LINE = "line", "LINE"
+    MESSENGER = "messenger", "Facebook Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    X = "x", "X (Twitter)"
+    TELEGRAM = "telegram", "Telegram"
+    SMS = "sms", _("SMS (Twilio)")
+    PHONE = "phone", _("Phone (Twilio Voice)")
+
+
+class SocialAccount(models.Model):
+    """One connected LINE channel, Facebook page, WhatsApp number, bot, Twilio number, ….
+
+    The access token and the webhook secret are stored encrypted (`helpdesk.crypto`) and are
+    never sent back to a browser. `api_base_url` is where the provider's API is spoken to: the
+    provider's own by default, a local server in tests or behind an egress proxy.
+    """
+
+    kind = models.CharField(_("channel"), max_length=20, choices=SocialKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # Page id, phone number id, LINE bot user id, Twilio number, X user id: how the provider
+    # names the account (and where the send API is addressed).
+    external_id = models.CharField(_("account ID"), max_length=200, blank=True)
+    # Twilio Account SID (the user name of its API); unused elsewhere.
+    api_user = models.CharField(_("API user"), max_length=200, blank=True)
+    access_token_encrypted = models.TextField(blank=True, editable=False)
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    # Meta's webhook handshake token: not a secret of ours, the admin pastes it into Meta.
+    verify_token = models.CharField(_("verify token"), max_length=100, blank=True)
+    api_base_url = models.URLField(_("API base URL"), max_length=300)
+    # WhatsApp: the approved template sent when the 24-hour window is closed.
+    template_name = models.CharField(_("template name"), max_length=200, blank=True)
+    template_language = models.CharField(_("template language"), max_length=20, blank=True)
+    # Messenger / Instagram: answer up to 7 days late with the HUMAN_AGENT message tag.
+    use_human_agent_tag = models.BooleanField(_("use the HUMAN_AGENT tag"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        verbose_name = _("social account")
+        verbose_name_plural = _("social accounts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    def set_access_token(self, token: str) -> None:
+        self.access_token_encrypted = crypto.encrypt_text(token) if token else ""
+
+    def get_access_token(self) -> str:
+        """Raises `crypto.DecryptionError` when the key that encrypted it is gone."""
+        if not self.access_token_encrypted:
+            return ""
+        return crypto.decrypt_text(self.access_token_encrypted)
+
+    def set_secret(self, secret: str) -> None:
+        self.secret_encrypted = crypto.encrypt_text(secret) if secret else ""
+
+    def get_secret(self) -> str:
+        return crypto.decrypt_text(self.secret_encrypted) if self.secret_encrypted else ""

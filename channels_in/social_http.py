@@ -1,0 +1,129 @@
+"""HTTP to the social platforms: one place for timeouts, size limits and error mapping.
+
+Every provider call goes through `request()`. What a failure means is the same everywhere:
+the network or the provider is down or busy (429, 5xx) → raise `ProviderUnavailable` and the
+delivery is retried with backoff; the provider refused this request for good (unknown user,
+window closed, bad token) → the adapter raises `PermanentDeliveryError` with a sentence the
+agent can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from .models import SocialAccount
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Attachments bigger than this are not downloaded: the message keeps a note instead.
+MAX_MEDIA_BYTES = 25 * 1024 * 1024
+
+
+class ProviderUnavailable(Exception):
+    """Transient: the provider is unreachable, rate-limits us or failed on its side."""
+
+
+@dataclass(frozen=True)
+class ProviderResponse:
+    status: int
+    body: dict
+    headers: httpx.Headers
+    text: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def base_url(account: SocialAccount) -> str:
+    return account.api_base_url.rstrip("/")
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    json: dict | None = None,
+    data: dict | None = None,
+    params: dict | None = None,
+    headers: dict | None = None,
+    auth: tuple[str, str] | None = None,
+) -> ProviderResponse:
+    """One API call. Network errors, 429 and 5xx raise `ProviderUnavailable`; any other
+    status is returned for the adapter to judge (it knows the provider's error codes)."""
+    try:
+        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+            response = client.request(
+                method, url, json=json, data=data, params=params, headers=headers, auth=auth
+            )
+    except httpx.HTTPError as exc:
+        raise ProviderUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {"data": body}
+    result = ProviderResponse(response.status_code, body, response.headers, response.text[:2000])
+    if response.status_code == 429 or response.status_code >= 500:
+        raise ProviderUnavailable(f"HTTP {response.status_code}: {result.text[:500]}")
+    return result
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    content_type: str
+
+
+def download(
+    url: str, *, headers: dict | None = None, auth: tuple[str, str] | None = None
+) -> Download:
+    """Fetch a media file (following the CDN redirects providers use), at most MAX_MEDIA_BYTES.
+
+    Raises `ProviderUnavailable` on failure so the inbound event is retried rather than
+    stored without its picture.
+    """
+    try:
+        with (
+            httpx.Client(timeout=TIMEOUT, follow_redirects=True) as client,
+            client.stream("GET", url, headers=headers, auth=auth) as response,
+        ):
+            if response.status_code != 200:
+                raise ProviderUnavailable(f"media download: HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_MEDIA_BYTES:
+                    raise MediaTooLarge(size)
+                chunks.append(chunk)
+            content_type = response.headers.get("content-type", "application/octet-stream")
+    except httpx.HTTPError as exc:
+        raise ProviderUnavailable(f"media download: {exc.__class__.__name__}: {exc}") from exc
+    return Download(b"".join(chunks), content_type.split(";")[0].strip())
+
+
+class MediaTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(f"media larger than {MAX_MEDIA_BYTES} bytes")
+        self.size = size
+
+
+def extension_for(content_type: str) -> str:
+    known = {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/gif": ".gif",
+        "image/webp": ".webp",
+        "video/mp4": ".mp4",
+        "audio/mpeg": ".mp3",
+        "audio/ogg": ".ogg",
+        "audio/mp4": ".m4a",
+        "audio/x-m4a": ".m4a",
+        "application/pdf": ".pdf",
+    }
+    return known.get(content_type, "")
