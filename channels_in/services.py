@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
+class InboundSettled(Exception):
+    """Raised by an adapter's `parse` for an event that must not become a message (an
+    automatic reply, a bounce, a mail storm). The event ends as `status` with `reason`;
+    `settle` runs in the event's transaction after the parse rolled back (e.g. marks the
+    bounced delivery failed) and returns the message the event concerns, if any."""
+
+    def __init__(self, status: str, reason: str = "", settle=None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.settle = status, reason, settle
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at 1 hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
@@ -90,6 +101,12 @@ def process_inbound(event_id: int) -> InboundEvent:
             with transaction.atomic():
                 messages = registry.adapter_for(event.kind).parse(event)
                 stored = [ticket_services.receive_message(m) for m in messages]
+        except InboundSettled as settled:
+            event.status = settled.status
+            event.error = settled.reason[:5000]
+            event.processed_at = timezone.now()
+            event.next_attempt_at = None
+            event.message = settled.settle() if settled.settle else None
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
             log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
             event.status = InboundStatus.FAILED

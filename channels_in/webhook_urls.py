@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import webhooks
+from .mail.webhooks import inbound_mail
+from .shops.views import shopify_webhook
 
 app_name = "webhooks"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("email/<slug:esp>/", inbound_mail, name="inbound_mail"),
+    path("shopify/<slug:account_id>/", shopify_webhook, name="shopify"),
+    path("<slug:kind>/<int:account_id>/", webhooks.social_webhook, name="social"),
+]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from ..mail import screening
 from ..mail.compose import build_reply
-from ..mail.parse import MalformedMail, parse_mail
+from ..mail.parse import MalformedMail, read_mail
 from ..registry import PermanentDeliveryError
 
 if TYPE_CHECKING:
@@ -27,7 +28,11 @@ class EmailAdapter:
     kind = "email"
 
     def parse(self, event: InboundEvent) -> list[IncomingMessage]:
-        return [parse_mail(bytes(event.payload))]
+        raw = bytes(event.payload)
+        msg, incoming = read_mail(raw)
+        # Bounces, our own mail, auto-replies and storms end here (InboundSettled).
+        screening.screen(event, msg, incoming, raw)
+        return [incoming]
 
     def deliver(self, delivery: OutboundDelivery) -> str:
         mail = build_reply(delivery.message, recipient=delivery.recipient)

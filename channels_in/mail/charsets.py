@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
+
+from charset_normalizer import from_bytes
 
 # Labels mapped to the superset actually written by the mailers that use them, as browsers do
 # (WHATWG Encoding Standard) and as Japanese and Chinese mail clients expect.
@@ -139,35 +142,107 @@ def looks_like_iso2022jp(data: bytes) -> bool:
     return b"\x1b" in data and any(escape in data for escape in JIS_ESCAPES)
 
 
-def decode_bytes(data: bytes, charset: str | None = None) -> str:
+def decode_bytes(data: bytes, charset: str | None = None, *, hints: Sequence[str] = ()) -> str:
     """Decode text from mail with the declared charset, a CP932/GBK-aware superset of it,
-    or the best guess; never raises."""
+    or the best guess; never raises. `hints` are codecs the rest of the mail declares."""
     label = normalize_label(charset)
     if label == "iso-2022-jp" or (label in ("", "cp1252", "utf-8") and looks_like_iso2022jp(data)):
         return decode_iso2022jp(data)
+    if label and _is_single_byte(label) and _is_multibyte_utf8(data):
+        # UTF-8 labelled Latin-1 and friends: the label decodes anything, into mojibake.
+        return data.decode("utf-8")
     if label:
         try:
             return data.decode(label)
         except (UnicodeError, LookupError):
             pass
-    return guess_decode(data, prefer=label)
+    return guess_decode(data, prefer=label, hints=hints)
 
 
-def guess_decode(data: bytes, *, prefer: str = "") -> str:
-    """Undeclared or mislabelled text: UTF-8 if valid, else the likeliest legacy charset."""
+def guess_decode(data: bytes, *, prefer: str = "", hints: Sequence[str] = ()) -> str:
+    """Undeclared or mislabelled text: UTF-8 if valid, else a charset the mail declares
+    elsewhere that decodes it, else what `charset-normalizer` finds likeliest."""
     if looks_like_iso2022jp(data):
         return decode_iso2022jp(data)
-    for codec in ("utf-8", "cp1252"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for codec in hints:
+        codec = normalize_label(codec)
+        if codec and codec != prefer and codec in MULTIBYTE and codec != "iso-2022-jp":
+            try:
+                return data.decode(codec)
+            except (UnicodeError, LookupError):
+                continue
+    # A few stray 8-bit bytes (an accent in a Message-ID) say nothing about a charset: any
+    # detector guesses wildly there, so they stay with the Windows-1252 reading.
+    if sum(byte >= 0x80 for byte in data[:4096]) >= DETECTION_MIN_HIGH_BYTES:
+        detected = detect_decode(data)
+        if detected is not None:
+            return detected
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     if prefer:
         try:
             return data.decode(prefer, errors="replace")
         except (UnicodeError, LookupError):
             pass
     return data.decode("latin-1")
+
+
+# What mail in the wild is written in, for detection; a short text is ambiguous between
+# many more, and a narrow list keeps the guesses sane (Japanese first: our users).
+DETECTION_CANDIDATES = (
+    "cp932",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "cp949",
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "koi8_r",
+    "iso8859_7",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp874",
+    "cp1258",
+)
+DETECTION_LIMIT = 256 * 1024  # bytes looked at: detection cost grows with length
+DETECTION_MIN_HIGH_BYTES = 6  # three CJK characters
+
+
+def detect_decode(data: bytes) -> str | None:
+    """The text as `charset-normalizer` reads it best, or None when it finds nothing."""
+    try:
+        best = from_bytes(data[:DETECTION_LIMIT], cp_isolation=list(DETECTION_CANDIDATES)).best()
+    except Exception:  # noqa: BLE001 - a detector bug must not lose a mail
+        return None
+    if best is None:
+        return None
+    codec = SUPERSETS.get(best.encoding, best.encoding) or best.encoding
+    return data.decode(codec, errors="replace")
+
+
+_SINGLE_BYTE = re.compile(r"\A(cp12\d\d|cp874|iso8859_\d+|latin_1|koi8_[ru]|mac_\w+|cp437|cp850)\Z")
+
+
+def _is_single_byte(codec: str) -> bool:
+    return bool(_SINGLE_BYTE.match(codecs.lookup(codec).name.replace("-", "_")))
+
+
+def _is_multibyte_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_iso2022jp(data: bytes) -> str:

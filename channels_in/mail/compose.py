@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
-from email.utils import make_msgid
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import formats, timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
+from markdown_it import MarkdownIt
 
+from helpdesk.html import sanitize_html
 from tickets.models import AuthorKind, Message
 
+from . import headers as mail_headers
+from .quotes import split_reply
+
 REFERENCES_KEPT = 20  # enough to thread; long References lines upset some servers
+CC_KEPT = 20  # reply-all to a mail Cc'd to a whole department, not to a mailing list's worth
+# Japanese mobile carriers' mail: the phones there still read ISO-2022-JP best.
+JAPANESE_MOBILE_DOMAINS = (
+    "docomo.ne.jp",
+    "ezweb.ne.jp",
+    "au.com",
+    "softbank.ne.jp",
+    "i.softbank.jp",
+    "disney.ne.jp",
+    "ymobile.ne.jp",
+    "y-mobile.ne.jp",
+    "willcom.com",
+    "pdx.ne.jp",
+    "emnet.ne.jp",
+    "rakuten.jp",
+)
+# The agent's text is Markdown-ish (bold, lists, links): raw HTML in it stays text, and
+# single line breaks stay line breaks, as the agent typed them.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 _REPLY_PREFIX = re.compile(
     r"\A\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|返信|回复|答复)\s*[:：]\s*)+", re.I
 )
@@ -51,36 +77,116 @@ def build_reply(message: Message, *, recipient: str) -> EmailMultiAlternatives:
     references = [m.external_id for m in earlier if looks_like_message_id(m.external_id)]
     if references:
         headers["References"] = " ".join(references[-REFERENCES_KEPT:])
+    if message.author_kind == AuthorKind.SYSTEM:
+        # RFC 3834: automatic mail says so, and asks Exchange not to answer it either.
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "All"
     language = ticket.customer.language or settings.LANGUAGE_CODE
     with translation.override(language):
         text = _body_text(message.body_text, quoted)
+        html = _body_html(message.body_text, quoted)
+        sender = from_address(message)
+    subject = reply_subject(ticket.subject, ticket.pk)
     mail = EmailMultiAlternatives(
-        subject=reply_subject(ticket.subject, ticket.pk),
+        subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender,
         to=[recipient],
+        cc=reply_all_cc(quoted, recipient),
         headers=headers,
         connection=get_connection(),
     )
-    mail.encoding = "utf-8"
-    mail.attach_alternative(_body_html(text), "text/html")
+    mail.encoding = mail_encoding(recipient, language=language, texts=(subject, text, html, sender))
+    mail.attach_alternative(html, "text/html")
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as handle:
             mail.attach(attachment.filename, handle.read(), attachment.content_type)
     return mail
 
 
+def from_address(message: Message) -> str:
+    """ "Agent name via Support <support@…>": the customer sees who answered, and replies
+    still reach the shared address."""
+    support_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    address = address or settings.SUPPORT_EMAIL
+    author = message.author
+    if author is None or not getattr(settings, "MAIL_FROM_AGENT_NAME", True):
+        return formataddr((support_name, address)) if support_name else address
+    name = author.display_name
+    if support_name:
+        name = _("%(agent)s via %(support)s") % {"agent": name, "support": support_name}
+    return formataddr((name, address))
+
+
+def reply_all_cc(answered: Message | None, recipient: str) -> list[str]:
+    """Everyone else the customer's latest mail went to (To and Cc, minus us and them):
+    people the customer Cc'd follow the conversation, as in any mail client's reply-all."""
+    if answered is None or not getattr(settings, "MAIL_REPLY_ALL", True):
+        return []
+    from ..models import InboundEvent  # the raw mail is the record of who was on it
+    from .screening import own_addresses
+
+    event = InboundEvent.objects.filter(message=answered, kind="email").only("payload").first()
+    if event is None:
+        return []
+    head = re.split(rb"\r?\n\r?\n", bytes(event.payload), maxsplit=1)[0]
+    parsed = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.compat32)
+    values = [
+        mail_headers.decode_header_text(value)
+        for name in ("To", "Cc")
+        for value in mail_headers.raw_headers(parsed, name)
+    ]
+    skip = set(own_addresses()) | {recipient.lower()}
+    if answered.identity:
+        skip.add(answered.identity.handle.lower())
+    found: dict[str, str] = {}
+    for name, address in getaddresses(values):
+        key = address.strip().lower()
+        if "@" in key and key not in skip and key not in found and " " not in key:
+            found[key] = formataddr((name, address.strip())) if name else address.strip()
+    return list(found.values())[:CC_KEPT]
+
+
+def mail_encoding(recipient: str, *, language: str, texts: tuple[str, ...]) -> str:
+    """UTF-8, or ISO-2022-JP for Japanese recipients when `MAIL_ISO2022JP` asks for it
+    ("japanese": Japanese customers and .jp addresses; "mobile": Japanese mobile carriers)
+    and every character fits (no emoji, no ①)."""
+    mode = getattr(settings, "MAIL_ISO2022JP", "off")
+    domain = recipient.rpartition("@")[2].lower()
+    mobile = any(domain == d or domain.endswith("." + d) for d in JAPANESE_MOBILE_DOMAINS)
+    wanted = (mode == "mobile" and mobile) or (
+        mode == "japanese" and (mobile or language == "ja" or domain.endswith(".jp"))
+    )
+    if not wanted:
+        return "utf-8"
+    try:
+        for text in texts:
+            text.encode("iso2022_jp")
+    except UnicodeEncodeError:
+        return "utf-8"
+    return "iso-2022-jp"
+
+
 def _sender_domain() -> str:
     return settings.SUPPORT_EMAIL.rpartition("@")[2] or "madoguchi.localhost"
 
 
+def _quoted_text(quoted: Message | None) -> str:
+    """The customer's new words only: their own quote of our earlier mail is already in the
+    thread, and quoting it again would grow every reply by the whole history."""
+    if quoted is None:
+        return ""
+    return split_reply(quoted.body_text).visible.strip()
+
+
 def _body_text(reply: str, quoted: Message | None) -> str:
-    if quoted is None or not quoted.body_text.strip():
+    quote_source = _quoted_text(quoted)
+    if not quote_source:
         return reply.strip() + "\n"
     when = formats.date_format(timezone.localtime(quoted.created_at), "DATETIME_FORMAT")
     name = _author_name(quoted)
     intro = _("On %(date)s, %(name)s wrote:") % {"date": when, "name": name}
-    quote = "\n".join(f"> {line}".rstrip() for line in quoted.body_text.strip().splitlines())
+    quote = "\n".join(f"> {line}".rstrip() for line in quote_source.splitlines())
     return f"{reply.strip()}\n\n{intro}\n{quote}\n"
 
 
@@ -92,11 +198,14 @@ def _author_name(message: Message) -> str:
     return customer.name or (identity.handle if identity else "") or customer.email
 
 
-def _body_html(text: str) -> str:
-    """The same reply for HTML clients, with the quote as a blockquote they fold away."""
-    lines = text.splitlines()
-    split = next((i for i, line in enumerate(lines) if line.startswith(">")), len(lines))
-    own = linebreaks(escape("\n".join(lines[:split]).rstrip()))
-    quote = "\n".join(line[2:] if line.startswith("> ") else line[1:] for line in lines[split:])
-    quoted = f"<blockquote>{linebreaks(escape(quote))}</blockquote>" if quote.strip() else ""
-    return f'<html><body><div dir="auto">{own}{quoted}</div></body></html>'
+def _body_html(reply: str, quoted: Message | None) -> str:
+    """The reply for HTML clients: the agent's Markdown-ish text rendered and sanitized,
+    the customer's mail under it as a blockquote they fold away."""
+    own = sanitize_html(_markdown.render(reply.strip()))
+    quote = ""
+    quote_source = _quoted_text(quoted)
+    if quote_source:
+        when = formats.date_format(timezone.localtime(quoted.created_at), "DATETIME_FORMAT")
+        intro = _("On %(date)s, %(name)s wrote:") % {"date": when, "name": _author_name(quoted)}
+        quote = f"<p>{escape(intro)}</p><blockquote>{linebreaks(escape(quote_source))}</blockquote>"
+    return f'<html><body><div dir="auto">{own}{quote}</div></body></html>'

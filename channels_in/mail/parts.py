@@ -22,6 +22,7 @@ from tickets.inbound import IncomingAttachment
 from . import headers
 from .charsets import decode_bytes
 from .params import HeaderParams, parse_params
+from .tnef import is_tnef, unpack_tnef
 
 MAX_DEPTH = 40  # nested multiparts deeper than any mailer writes are treated as data
 _MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
@@ -54,8 +55,16 @@ class PartReader:
     hints: Sequence[str] = ()
     body: Body = field(default_factory=Body)
 
+    tnef_texts: list[str] = field(default_factory=list)
+    tnef_htmls: list[str] = field(default_factory=list)
+
     def read(self, msg: Message) -> Body:
         self._visit(msg, depth=0)
+        # Outlook sometimes puts the only copy of the body inside winmail.dat.
+        if not any(t.strip() for t in self.body.texts):
+            self.body.texts += [t for t in self.tnef_texts if t.strip()]
+        if not self.body.htmls:
+            self.body.htmls += [h for h in self.tnef_htmls if h.strip()][:1]
         return self.body
 
     def _visit(self, part: Message, *, depth: int) -> None:
@@ -96,12 +105,16 @@ class PartReader:
             if ctype == "text/html" and not self.body.htmls:
                 self.body.htmls.append(self._decode_text(part, ctype))
                 return
+        filename, content = self._filename(part, ctype), payload_bytes(part)
+        if is_tnef(ctype, filename, content):
+            unpacked = unpack_tnef(content, clean_name=safe_filename)
+            if unpacked is not None:
+                self.body.attachments += unpacked.attachments
+                self.tnef_texts.append(unpacked.text)
+                self.tnef_htmls.append(unpacked.html)
+                return
         self.body.attachments.append(
-            IncomingAttachment(
-                filename=self._filename(part, ctype),
-                content_type=ctype,
-                content=payload_bytes(part),
-            )
+            IncomingAttachment(filename=filename, content_type=ctype, content=content)
         )
 
     def _params(self, part: Message, header: str) -> HeaderParams:
@@ -115,7 +128,7 @@ class PartReader:
         if not charset and ctype == "text/html":
             found = _META_CHARSET.search(data[:4096])
             charset = found.group(1).decode("ascii") if found else None
-        return decode_bytes(data, charset)
+        return decode_bytes(data, charset, hints=self.hints)
 
     def _declared_filename(self, part: Message) -> str:
         name = self._params(part, "Content-Disposition").get("filename") or self._params(

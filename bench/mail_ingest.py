@@ -1,0 +1,155 @@
+"""Mail ingest throughput: raw RFC 822 bytes → stored InboundEvent → committed ticket.
+
+    DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/mail_ingest.py [--mails N]
+
+The path is exactly `manage.py ingest_mail` and the IMAP poller's: `record_raw_mail` (raw
+first), then processing (parse, loop screening, customer, thread, ticket, attachments,
+search index) — run inline here, as one worker process would. The mix: plain English, HTML
+with an inline image, ISO-2022-JP and Shift_JIS Japanese, replies threading onto earlier
+tickets, and a 1 MB PDF attachment on some. Also measures parsing alone. Writes
+bench/mail_ingest.json; numbers, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SENDERS = 400  # distinct customers; keeps every sender far below the storm limit
+MEGABYTE_EVERY = 20  # one mail in 20 carries a 1 MB attachment
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def _base(n: int, sender: str, subject: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = "support@madoguchi.localhost"
+    mail["Subject"] = subject
+    mail["Message-ID"] = f"<bench-{n}-{uuid.uuid4().hex}@example.jp>"
+    mail["Date"] = "Sun, 22 Nov 2026 10:00:00 +0900"
+    return mail
+
+
+def make_mail(n: int, pdf: bytes) -> bytes:
+    sender_no = n % SENDERS
+    kind = n % 5
+    if kind == 0:
+        mail = _base(n, f"Customer {sender_no} <c{sender_no}@example.com>", f"Order {n}")
+        mail.set_content(f"Hello,\n\nmy order {n} has not arrived yet.\n\nRegards\n")
+    elif kind == 1:
+        mail = _base(n, f"c{sender_no}@example.com", f"Invoice {n}")
+        mail.set_content("Please see below.")
+        mail.add_alternative(
+            f"<html><body><p>Invoice <b>{n}</b> is wrong.</p>"
+            '<img src="cid:logo@x"><script>alert(1)</script></body></html>',
+            subtype="html",
+        )
+        mail.get_payload()[1].add_related(PNG, "image", "png", cid="<logo@x>")
+    elif kind == 2:
+        mail = _base(n, f"山田 {sender_no} <yamada{sender_no}@example.jp>", f"配送について {n}")
+        mail.set_content(
+            "お世話になっております。\n注文した商品がまだ届きません。\n確認をお願いします。\n",
+            charset="iso-2022-jp",
+        )
+    elif kind == 3:  # 8-bit Shift_JIS (CP932: ① and ②), as Japanese Windows mailers send
+        return (
+            f"From: sato{sender_no}@example.jp\r\nTo: support@madoguchi.localhost\r\n"
+            f"Subject: =?ISO-2022-JP?B?GyRCSlZJShsoQg==?= {n}\r\n"
+            f"Message-ID: <bench-{n}-{uuid.uuid4().hex}@example.jp>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=Shift_JIS\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        ).encode() + "サイズが合わないので返品したいです。①②の手順を教えてください。\r\n".encode(
+            "cp932"
+        )
+    else:  # a reply quoting history, threading by the ticket token of an earlier mail
+        mail = _base(n, f"c{sender_no}@example.com", f"Re: Order {n - 4} [#1]")
+        mail.set_content(
+            "Any news?\n\nOn Sun, Nov 22, 2026 at 10:00 AM Support <support@madoguchi.localhost>"
+            " wrote:\n> We are checking.\n"
+        )
+    if n % MEGABYTE_EVERY == 0:
+        mail.add_attachment(pdf, maintype="application", subtype="pdf", filename="請求書.pdf")
+    return mail.as_bytes()
+
+
+def main() -> dict:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mails", type=int, default=int(os.environ.get("BENCH_MAILS", "1000")))
+    args = parser.parse_args()
+
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from channels_in import services
+    from channels_in.mail.parse import parse_mail
+    from channels_in.models import InboundEvent, InboundStatus
+    from helpdesk.celery import app as celery_app
+
+    media = tempfile.TemporaryDirectory(prefix="bench-mail-media-")
+    settings.MEDIA_ROOT = media.name
+    # The worker's work, inline: the on-commit hook of record_raw_mail runs the task here.
+    celery_app.conf.task_always_eager = True
+    call_command("migrate", verbosity=0)
+
+    pdf = b"%PDF-1.4\n" + os.urandom(1024 * 1024)
+    mails = [make_mail(n, pdf) for n in range(args.mails)]
+    total_bytes = sum(len(raw) for raw in mails)
+
+    start = time.perf_counter()
+    for raw in mails:
+        parse_mail(raw)
+    parse_seconds = time.perf_counter() - start
+
+    first_event = InboundEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    start = time.perf_counter()
+    for raw in mails:
+        services.record_raw_mail(raw, source="bench")
+    ingest_seconds = time.perf_counter() - start
+
+    events = InboundEvent.objects.filter(pk__gt=first_event)
+    processed = events.filter(status=InboundStatus.PROCESSED).count()
+    results = {
+        "mails": args.mails,
+        "megabytes": round(total_bytes / 1e6, 1),
+        "ingest_per_second": round(args.mails / ingest_seconds, 1),
+        "ingest_ms_per_mail": round(ingest_seconds * 1000 / args.mails, 2),
+        "parse_only_per_second": round(args.mails / parse_seconds, 1),
+        "processed": processed,
+        "not_processed": events.exclude(status=InboundStatus.PROCESSED).count(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    (ROOT / "bench" / "mail_ingest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(
+        f"{args.mails} mails ({results['megabytes']} MB, 1 in {MEGABYTE_EVERY} with 1 MB): "
+        f"{results['ingest_per_second']} mails/s end to end "
+        f"({results['ingest_ms_per_mail']} ms each), parse alone "
+        f"{results['parse_only_per_second']} mails/s; processed {processed}, "
+        f"other {results['not_processed']}"
+    )
+    media.cleanup()
+    return results
+
+
+if __name__ == "__main__":
+    main()
