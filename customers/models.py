@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,11 +59,21 @@ class Customer(models.Model):
     # Blocked customers (harassment, abuse): their messages are kept but open no tickets.
     blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=500, blank=True)
+    # Values of the admin-defined custom fields, by the definition's key (see CustomField).
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Erasure (APPI / GDPR): the row stays so ticket statistics keep their customer, but
+    # everything personal on it is gone. Irreversible.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [GinIndex(fields=["custom_fields"], name="customer_custom_fields")]
 
     def __str__(self) -> str:
         return self.display_name
@@ -74,6 +85,10 @@ class Customer(models.Model):
     @property
     def is_blocked(self) -> bool:
         return self.blocked_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Identity(models.Model):
@@ -125,6 +140,7 @@ class Order(models.Model):
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="JPY")
     shipping_status = models.CharField(_("shipping status"), max_length=60, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     tracking_url = models.URLField(_("tracking URL"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -182,6 +198,8 @@ class AccessAction(models.TextChoices):
     UNBLOCK = "unblock", _("Unblock")
     NOTE = "note", _("Note")
     IMPORT = "import", _("Order import")
+    ERASE = "erase", _("Erasure")
+    EDIT = "edit", _("Edit")
 
 
 class CustomerAccess(models.Model):
@@ -213,3 +231,103 @@ class CustomerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.action} customer {self.customer_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- custom fields ------------------------------------------------------------------------
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    CHECKBOX = "checkbox", _("Checkbox")
+
+
+class CustomField(models.Model):
+    """A field admins add to every customer (plan, birthday, member rank …).
+
+    Values live in `Customer.custom_fields` under `key`, so reading a customer costs no extra
+    query and filtering is one jsonb lookup.
+    """
+
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    kind = models.CharField(_("type"), max_length=10, choices=CustomFieldKind.choices)
+    choices = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name=_("choices")
+    )
+    # Sensitive values are masked for light agents, like email addresses and phone numbers.
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --- shop connections ---------------------------------------------------------------------
+class ShopPlatform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    BASE = "base", "BASE"
+
+
+class ShopConnection(models.Model):
+    """A shop whose orders flow into purchase history: by webhook (Shopify) and by polling.
+
+    Secrets are stored encrypted with `helpdesk.crypto`; `key` is the public, unguessable part
+    of the webhook URL (`/webhooks/<platform>/<key>/`).
+    """
+
+    platform = models.CharField(_("platform"), max_length=20, choices=ShopPlatform.choices)
+    name = models.CharField(_("name"), max_length=100)
+    key = models.SlugField(max_length=40, unique=True)
+    # Shopify: https://<shop>.myshopify.com; BASE: https://api.thebase.in. Configurable so
+    # tests (and proxies) can point elsewhere.
+    api_base_url = models.URLField(_("API base URL"), max_length=300)
+    api_version = models.CharField(_("API version"), max_length=20, blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    # Shopify: the app's client secret that signs webhooks. BASE: the OAuth client secret.
+    secret_encrypted = models.TextField(blank=True)
+    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    redirect_uri = models.URLField(_("redirect URI"), max_length=300, blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    # Polling: orders placed since this moment are fetched on the next run.
+    synced_until = models.DateTimeField(null=True, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.name}"
+
+    @property
+    def source(self) -> str:
+        """Order.source for this shop's orders: (source, external_id) stays unique per shop."""
+        return f"{self.platform}:{self.pk}"[:40]
+
+
+# --- tickets ↔ orders ---------------------------------------------------------------------
+class TicketOrder(models.Model):
+    """The order a ticket is about, picked by an agent on the ticket page.
+
+    `ticket_id` is a plain number: customers imports none of the other apps (the tickets app
+    reads this table through `customers.selectors.ticket_order`).
+    """
+
+    ticket_id = models.BigIntegerField(unique=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="ticket_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} → order {self.order_id}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from .models import Customer, IdentityKind, Order, OrderItem
+from .models import Customer, IdentityKind, Order, OrderItem, TicketOrder
 from .services import identity_resolve
 
 
@@ -35,6 +35,7 @@ class OrderValues:
     total: Decimal = Decimal(0)
     currency: str = "JPY"
     shipping_status: str = ""
+    carrier: str = ""
     tracking_number: str = ""
     tracking_url: str = ""
     items: list[ItemValues] = field(default_factory=list)
@@ -54,6 +55,7 @@ def order_upsert(*, customer: Customer, source: str, values: OrderValues) -> tup
                 "total": values.total,
                 "currency": values.currency.upper()[:3],
                 "shipping_status": values.shipping_status,
+                "carrier": values.carrier,
                 "tracking_number": values.tracking_number,
                 "tracking_url": values.tracking_url,
             },
@@ -198,3 +200,20 @@ def _parse_number(line: int, column: str, text: str, kind):
 
 def _fail(line: int, message: str):
     raise ValidationError(message, params={"line": line})
+
+
+# --- the order a ticket is about ------------------------------------------------------------
+def ticket_order_link(*, ticket_id: int, customer: Customer, order_id: int, actor=None) -> Order:
+    """Say which of the customer's orders a ticket is about (one per ticket; relinking moves
+    it). Another customer's order is refused: agents pick from this customer's history."""
+    order = Order.objects.filter(pk=order_id, customer=customer).first()
+    if order is None:
+        raise ValidationError(_("That order does not belong to this customer."))
+    TicketOrder.objects.update_or_create(
+        ticket_id=ticket_id, defaults={"order": order, "linked_by": actor}
+    )
+    return order
+
+
+def ticket_order_unlink(*, ticket_id: int) -> None:
+    TicketOrder.objects.filter(ticket_id=ticket_id).delete()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from helpdesk.models import Role, User
 
 from .models import IdentityKind
+from .redaction import redact_pii as redact_pii  # inbound paths call it from here
 from .services import PHONE_KINDS
 
 MASK = "•••"
@@ -69,3 +70,21 @@ def mask_contact(value: str, kind: str = "") -> str:
 def _looks_like_phone(value: str) -> bool:
     digits = sum(ch.isdigit() for ch in value)
     return digits >= 5 and all(ch.isdigit() or ch in "+-() ." for ch in value.strip())
+
+
+def can_export(user: User) -> bool:
+    # A data subject access request hands out everything we hold: managers and admins.
+    return user.can_manage
+
+
+def can_erase(user: User) -> bool:
+    # Irreversible: only admins (the privacy officer's role).
+    return user.is_active and user.role == Role.ADMIN
+
+
+def can_manage_shops(user: User) -> bool:
+    return user.is_active and user.role == Role.ADMIN
+
+
+def can_define_fields(user: User) -> bool:
+    return user.is_active and user.role == Role.ADMIN

@@ -6,14 +6,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from helpdesk.models import User
 
-from .models import Customer, CustomerMerge, CustomerNote, Identity, IdentityKind, Order
+from .models import (
+    Customer,
+    CustomerMerge,
+    CustomerNote,
+    Identity,
+    IdentityKind,
+    Order,
+    Organization,
+    TicketOrder,
+)
 from .privacy import sees_contact_details
 from .services import PHONE_KINDS, normalize_phone
+from .templatetags.customers_tags import money
 
 RECENT_ORDERS = 10
 
@@ -226,4 +238,181 @@ def customer_panel(*, customer: Customer) -> CustomerPanel:
         ),
         lifetime_value=[LifetimeValue(v["currency"], v["total"], v["orders"]) for v in value],
         order_count=sum(v["orders"] for v in value),
+    )
+
+
+@dataclass(frozen=True)
+class PersonalDataSummary:
+    identities: int
+    orders: int
+    notes: int
+    tickets: int
+    messages: int
+    attachments: int
+
+
+def personal_data_summary(*, customer: Customer) -> PersonalDataSummary:
+    """What an export would contain and an erasure would touch, counted (three queries).
+
+    Tickets, messages and attachments are reached through reverse relations by name: this app
+    imports none of the others."""
+    own = Customer.objects.filter(pk=customer.pk)
+    counts = own.aggregate(
+        identities=Count("identities", distinct=True),
+        orders=Count("orders", distinct=True),
+        notes=Count("notes", distinct=True),
+    )
+    conversation = customer.tickets.aggregate(
+        n_tickets=Count("id", distinct=True),
+        n_messages=Count("messages", distinct=True),
+        n_attachments=Count("messages__attachments", distinct=True),
+    )
+    return PersonalDataSummary(
+        **counts,
+        tickets=conversation["n_tickets"],
+        messages=conversation["n_messages"],
+        attachments=conversation["n_attachments"],
+    )
+
+
+# --- the 360 timeline: every message on every channel ---------------------------------------
+TIMELINE_MESSAGES = 50
+
+
+def _related_model(model, name: str):
+    """The model behind a reverse relation, found by name: this app imports no other app."""
+    return model._meta.get_field(name).related_model
+
+
+def customer_timeline(*, customer: Customer, limit: int = TIMELINE_MESSAGES) -> list[Any]:
+    """The customer's latest messages across all tickets and channels, newest first: one query.
+
+    Message rows come with their ticket and author; internal notes included (staff only)."""
+    ticket_model = _related_model(Customer, "tickets")
+    message_model = _related_model(ticket_model, "messages")
+    return list(
+        message_model.objects.filter(ticket__customer=customer)
+        .select_related("ticket", "author")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- organizations ------------------------------------------------------------------------
+ORG_CUSTOMERS = 100
+ORG_TICKETS = 100
+
+
+def organizations_with_counts() -> QuerySet[Organization]:
+    return Organization.objects.annotate(customer_count=Count("customers")).order_by("name")
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    organization: Organization
+    customers: list[Customer]
+    customer_count: int
+    tickets: list[Any]
+    ticket_count: int
+    open_ticket_count: int
+
+
+def organization_view(*, organization_id: int) -> OrganizationView:
+    """Everyone of the organization and their tickets on every channel: four queries."""
+    organization = get_object_or_404(Organization, pk=organization_id)
+    customers = list(
+        Customer.objects.filter(organization=organization)
+        .annotate(total_count=Window(expression=Count("id")))
+        .order_by("name", "id")[:ORG_CUSTOMERS]
+    )
+    ticket_model = _related_model(Customer, "tickets")
+    shared = ticket_model.objects.filter(customer__organization=organization)
+    tickets = list(
+        shared.select_related("customer", "assignee").order_by("-updated_at", "-id")[:ORG_TICKETS]
+    )
+    counts = shared.aggregate(
+        total=Count("id"),
+        unsolved=Count("id", filter=~Q(status__in=("solved", "closed"))),
+    )
+    return OrganizationView(
+        organization=organization,
+        customers=customers,
+        customer_count=customers[0].total_count if customers else 0,
+        tickets=tickets,
+        ticket_count=counts["total"],
+        open_ticket_count=counts["unsolved"],
+    )
+
+
+# --- orders for tickets and macros --------------------------------------------------------
+ORDERS_TO_PICK = 50
+
+
+def ticket_order(*, ticket_id: int) -> Order | None:
+    """The order an agent linked to this ticket, with its items."""
+    link = (
+        TicketOrder.objects.filter(ticket_id=ticket_id)
+        .select_related("order")
+        .prefetch_related("order__items")
+        .first()
+    )
+    return link.order if link else None
+
+
+def orders_to_pick(*, customer: Customer) -> list[Order]:
+    """The customer's latest orders, for the ticket page's "this is about order …" picker."""
+    return list(customer.orders.order_by("-ordered_at", "-id")[:ORDERS_TO_PICK])
+
+
+def order_placeholders(customer: Customer, order: Order | None = None) -> dict[str, str]:
+    """Order facts for macros: `{{order.number}}`, status, tracking, carrier, total …
+
+    `order` is the one linked to the ticket when there is one; else the customer's latest.
+    Every key is always present ("" when unknown), so a macro never shows a raw placeholder.
+    """
+    if order is None:
+        order = customer.orders.order_by("-ordered_at", "-id").first() if customer.pk else None
+    if order is None:
+        keys = ("number", "status", "shipping_status", "tracking", "tracking_url", "carrier",
+                "total", "date")
+        return dict.fromkeys(keys, "")
+    return {
+        "number": order.number,
+        "status": order.status,
+        "shipping_status": order.shipping_status,
+        "tracking": order.tracking_number,
+        "tracking_url": order.tracking_url,
+        "carrier": order.carrier,
+        "total": money(order.total, order.currency),
+        "date": timezone.localtime(order.ordered_at).date().isoformat(),
+    }
+
+
+# --- satisfaction, when the feedback app is installed --------------------------------------
+CSAT_ON_360 = 10
+
+
+@dataclass(frozen=True)
+class CsatHistory:
+    responses: list[Any]  # rows with rating, is_good, scale, comment, ticket_id, created_at
+    total: int
+    good: int
+
+    @property
+    def good_percent(self) -> int:
+        return round(100 * self.good / self.total) if self.total else 0
+
+
+def csat_history(*, customer: Customer, limit: int = CSAT_ON_360) -> CsatHistory | None:
+    """The customer's latest CSAT answers and their share of good ones (two queries), or None
+    when no app keeps CSAT answers (`Customer.csat_responses` is the feedback app's relation)."""
+    try:
+        model = _related_model(Customer, "csat_responses")
+    except FieldDoesNotExist:
+        return None
+    answers = model.objects.filter(customer=customer)
+    counts = answers.aggregate(total=Count("id"), good=Count("id", filter=Q(is_good=True)))
+    return CsatHistory(
+        responses=list(answers.order_by("-created_at", "-id")[:limit]),
+        total=counts["total"],
+        good=counts["good"],
     )

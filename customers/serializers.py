@@ -7,8 +7,8 @@ from rest_framework import serializers
 
 from helpdesk.api import OutputModelSerializer, StrictInputSerializer
 
-from .models import Customer, Identity, Order, OrderItem, Organization
-from .privacy import mask_contact, sees_contact_details
+from .models import Customer, CustomField, Identity, Order, OrderItem, Organization
+from .privacy import MASK, mask_contact, sees_contact_details
 from .selectors import RECENT_ORDERS
 
 
@@ -54,7 +54,7 @@ class OrderOutputSerializer(OutputModelSerializer):
         model = Order
         fields = [
             "id", "source", "external_id", "number", "ordered_at", "status", "total", "currency",
-            "shipping_status", "tracking_number", "tracking_url", "items",
+            "shipping_status", "carrier", "tracking_number", "tracking_url", "items",
         ]
         read_only_fields = fields
 
@@ -70,6 +70,7 @@ class OrderUpsertInputSerializer(StrictInputSerializer):
     total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="JPY")
     shipping_status = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     tracking_url = serializers.URLField(required=False, allow_blank=True, default="")
     items = OrderItemSerializer(many=True, required=False, default=list)
@@ -89,6 +90,13 @@ class CustomerOutputSerializer(OutputModelSerializer):
             data["phone"] = mask_contact(data["phone"], "phone")
             for identity in data["identities"]:
                 identity["handle"] = mask_contact(identity["handle"], identity["kind"])
+            # Looked up once per response (the context is shared by a list's items).
+            if "_sensitive_keys" not in self.context:
+                self.context["_sensitive_keys"] = set(
+                    CustomField.objects.filter(sensitive=True).values_list("key", flat=True)
+                )
+            for key in self.context["_sensitive_keys"] & set(data["custom_fields"]):
+                data["custom_fields"][key] = MASK
         return data
 
     organization = OrganizationOutputSerializer(read_only=True, allow_null=True)
@@ -98,6 +106,12 @@ class CustomerOutputSerializer(OutputModelSerializer):
         help_text=_("Purchase history, newest first (the latest %(n)d).") % {"n": RECENT_ORDERS},
     )
     blocked = serializers.BooleanField(source="is_blocked", read_only=True)
+    erased = serializers.BooleanField(source="is_erased", read_only=True)
+    custom_fields = serializers.DictField(
+        read_only=True,
+        help_text=_("Values of the admin-defined custom fields, by key (sensitive ones masked "
+                    "for light agents)."),
+    )
 
     class Meta:
         model = Customer
@@ -112,8 +126,27 @@ class CustomerOutputSerializer(OutputModelSerializer):
             "tags",
             "vip",
             "blocked",
+            "erased",
+            "custom_fields",
             "identities",
             "orders",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class CustomerUpdateInputSerializer(StrictInputSerializer):
+    """A partial update: only the keys sent change. `custom_fields` values are checked against
+    their definitions; null clears one."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name_kana = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    vip = serializers.BooleanField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=50
+    )
+    custom_fields = serializers.DictField(
+        child=serializers.JSONField(allow_null=True), required=False
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Customer, CustomerMerge, CustomerNote, Identity, IdentityKind, Organization
+from .signals import customer_changed
 
 PHONE_KINDS = frozenset({IdentityKind.PHONE, IdentityKind.SMS, IdentityKind.WHATSAPP})
 
@@ -47,6 +48,7 @@ def identity_resolve(*, kind: str, handle: str, display_name: str = "") -> Ident
         if display_name and not identity.customer.name:
             identity.customer.name = display_name[:200]
             identity.customer.save(update_fields=["name", "updated_at"])
+            customer_changed.send(sender=Customer, customer=identity.customer, reason="renamed")
         return identity
     email = handle if kind == IdentityKind.EMAIL else ""
     try:
@@ -97,6 +99,7 @@ def customer_merge(*, source: Customer, into: Customer, actor=None) -> CustomerM
             actor=actor,
         )
         source.delete()
+        customer_changed.send(sender=Customer, customer=into, reason="merged")
     return record
 
 

@@ -23,6 +23,7 @@ from .audit import (
     customers_by_id,
     request_ip,
 )
+from .custom_fields import custom_fields_active, custom_fields_shown
 from .forms import (
     AccessLogFilterForm,
     BlockForm,
@@ -31,6 +32,7 @@ from .forms import (
     NoteForm,
     NotePinForm,
     OrderImportForm,
+    customer_fields_form,
 )
 from .import_files import (
     MAX_IMPORT_BYTES,
@@ -95,9 +97,25 @@ def _customer_page(request: HttpRequest, pk: int, *, status: int = 200, **forms)
             "block_form": forms.get("block_form") or BlockForm(),
             "can_merge": privacy.can_merge(request.user),
             "can_block": privacy.can_block(request.user),
+            "can_privacy": privacy.can_export(request.user) or privacy.can_erase(request.user),
+            **_custom_fields_context(request, data.customer),
+            "timeline": selectors.customer_timeline(customer=data.customer),
+            "csat": selectors.csat_history(customer=data.customer),
         },
         status=status,
     )
+
+
+def _custom_fields_context(request: HttpRequest, customer: Customer) -> dict:
+    fields = custom_fields_active()
+    editable = [
+        f for f in fields if privacy.sees_contact_details(request.user) or not f.sensitive
+    ]
+    return {
+        "custom_fields": custom_fields_shown(customer, request.user, fields),
+        "fields_form": customer_fields_form(editable, initial=customer.custom_fields)
+        if editable else None,
+    }
 
 
 @staff_required

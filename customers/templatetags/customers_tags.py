@@ -37,6 +37,18 @@ AUDIT_DETAIL_LABELS = {
     "reason": _("reason given"),
     "note": _("note number"),
     "pinned": _("pinned"),
+    "files": _("files exported"),
+    "fields": _("fields changed"),
+    "organization": _("organization"),
+    "customers": _("customers shown"),
+    "identities": _("identities removed"),
+    "notes": _("notes removed"),
+    "orders_anonymised": _("orders anonymised"),
+    "tickets": _("tickets redacted"),
+    "messages": _("messages redacted"),
+    "attachments": _("attachments deleted"),
+    "raw_events": _("raw messages deleted"),
+    "accounts": _("accounts closed"),
 }
 CUSTOMER_NUMBER_KEYS = frozenset({"merged_customer", "into"})
 
@@ -87,6 +99,8 @@ def audit_detail(detail: dict | None) -> list[tuple[str, str]]:
     for key, value in items:
         if isinstance(value, bool):
             shown = str(_("yes") if value else _("no"))
+        elif isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
         elif key in CUSTOMER_NUMBER_KEYS:
             shown = f"#{value}"
         else:

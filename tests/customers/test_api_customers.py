@@ -23,6 +23,8 @@ CUSTOMER_FIELDS = {
     "tags",
     "vip",
     "blocked",
+    "erased",
+    "custom_fields",
     "language",
     "organization",
     "identities",
@@ -112,10 +114,19 @@ def test_customer_role_is_403(make_client):
     assert client.get(detail(customer)).status_code == 403
 
 
-def test_read_only(agent):
-    response = token_client(agent).patch(detail(CustomerFactory()), {"name": "x"}, format="json")
+def test_customers_cannot_be_deleted_through_the_api(agent):
+    # Removing a customer is an erasure (APPI / GDPR): the admin pages, with confirmation.
+    response = token_client(agent).delete(detail(CustomerFactory()))
     assert response.status_code == 405
     assert response.json()["detail"]
+
+
+def test_patch_changes_only_what_is_sent(agent):
+    customer = CustomerFactory(name="Hana", language="ja", tags=["vip"])
+    response = token_client(agent).patch(detail(customer), {"name": "Hana Sato"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["language"]) == ("Hana Sato", "ja")
+    assert response.json()["tags"] == ["vip"]
 
 
 def _fill_customers(count: int) -> None:
