@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -54,8 +56,8 @@ ALLOWED_ATTRIBUTES = {
 def sanitize_html(html: str) -> str:
     """Keep structure and links; drop scripts, styles, event handlers and remote tracking.
 
-    Remote images are dropped (only `cid:`/`data:` remain) so opening a ticket never tells a
-    sender that it was read.
+    Remote images are dropped (only `cid:`/`data:` and the help center's own stored images
+    remain) so opening a ticket never tells a sender that it was read.
     """
     if not html:
         return ""
@@ -70,7 +72,16 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# Images the help center stores and serves itself (knowledge.ArticleImage): same origin, an
+# unguessable name, no query string, so they can tell nobody anything about the reader.
+OWN_IMAGE_SRC = re.compile(r"/help/images/[0-9a-f]{32}\.(?:png|jpg|gif|webp)")
+
+
 def _drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not value.startswith(("cid:", "data:image/")):
+    if (
+        tag == "img"
+        and attribute == "src"
+        and not (value.startswith(("cid:", "data:image/")) or OWN_IMAGE_SRC.fullmatch(value))
+    ):
         return None
     return value

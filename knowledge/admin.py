@@ -1,4 +1,4 @@
-"""Staff edit the help center in the Django admin for now (an in-app editor comes later).
+"""The Django admin for help-center rows (agents write in the in-app editor at /help/manage/).
 
 Translations are saved through knowledge.services, never by the admin's own save: that is what
 renders and sanitizes the body, keeps the replaced text as a version and refreshes the search

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class KnowledgeConfig(AppConfig):
     name = "knowledge"
     verbose_name = _("Help center")
+
+    def ready(self) -> None:
+        # tickets cannot import knowledge: the help center follows ticket events instead.
+        from tickets.signals import ticket_changed
+
+        from .deflection import on_ticket_changed
+
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="knowledge.deflection")

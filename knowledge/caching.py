@@ -28,9 +28,12 @@ def page_format_stamp() -> str:
     """
     root = settings.BASE_DIR
     files = sorted(
-        [*(root / "templates" / "knowledge").glob("*.html"), root / "templates" / "base.html",
-         *(root / "templates" / "includes").glob("*.html"),
-         *(root / "locale").glob("*/LC_MESSAGES/django.mo")]
+        [
+            *(root / "templates" / "knowledge").glob("*.html"),
+            root / "templates" / "base.html",
+            *(root / "templates" / "includes").glob("*.html"),
+            *(root / "locale").glob("*/LC_MESSAGES/django.mo"),
+        ]
     )
     digest = hashlib.sha256()
     for path in files:
@@ -39,7 +42,9 @@ def page_format_stamp() -> str:
 
 
 def page_etag(*parts: object) -> str:
-    raw = "|".join(map(str, (page_format_stamp(), *parts)))
+    from .theme import current_theme  # the admins' brand, logo and links are on every page
+
+    raw = "|".join(map(str, (page_format_stamp(), current_theme().stamp, *parts)))
     return quote_etag(hashlib.sha256(raw.encode()).hexdigest()[:24])
 
 

@@ -35,16 +35,24 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
     query = _query(request)
     hits = search_articles(query, lang, RESULTS_LIMIT, viewer=request.user) if query else []
     log = None
-    if query:
+    # Staff searching (checking an answer, following a gap report) is not what customers ask.
+    if query and not is_staff_viewer(request.user):
         # A session ties the search to a contact form sent afterwards (knowledge-gap reports).
         request.session["kb_reader"] = True
         if request.session.session_key is None:
             request.session.save()
-        log = log_search(query=query, language=lang, result_count=len(hits),
-                         session_key=request.session.session_key)
+        log = log_search(
+            query=query,
+            language=lang,
+            result_count=len(hits),
+            session_key=request.session.session_key,
+        )
     meta = seo.PageMeta(
-        title=_("Search results") if query else _("Search"), description="", language=lang,
-        path=reverse("knowledge:search", kwargs={"lang": lang}), noindex=True,
+        title=_("Search results") if query else _("Search"),
+        description="",
+        language=lang,
+        path=reverse("knowledge:search", kwargs={"lang": lang}),
+        noindex=True,
     )
     context = {"lang": lang, "meta": meta, "query": query, "hits": hits, "log": log}
     return render(request, "knowledge/search.html", context)
@@ -56,12 +64,20 @@ def suggest(request: HttpRequest, lang: str) -> JsonResponse:
     i18n.activate(lang)
     query = _query(request)
     found = suggest_articles(query, lang, SUGGESTIONS_LIMIT, viewer=request.user) if query else []
-    response = JsonResponse({
-        "query": query,
-        "results": [
-            {"title": t.title, "summary": t.summary, "url": seo.article_path(t)} for t in found
-        ],
-    })
+    response = JsonResponse(
+        {
+            "query": query,
+            "results": [
+                {
+                    "id": t.article_id,
+                    "title": t.title,
+                    "summary": t.summary,
+                    "url": seo.article_path(t),
+                }
+                for t in found
+            ],
+        }
+    )
     if is_staff_viewer(request.user):
         patch_cache_control(response, private=True, no_cache=True)
     else:

@@ -7,6 +7,7 @@ its previous text is always kept as a version, and its search vector always matc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -160,3 +161,93 @@ def upsert_section(*, category: Category, slug: str, position: int = 0, **names:
         slug=slug, defaults={"category": category, "position": position, **names}
     )
     return section
+
+
+# ------------------------------------------------------------------------ the article editor
+
+@dataclass(frozen=True)
+class TranslationInput:
+    """One language column of the editor, as submitted."""
+
+    language: str
+    title: str
+    body: str
+    summary: str = ""
+    slug: str = ""
+    status: str = ArticleStatus.DRAFT
+    publish_at: datetime | None = None
+
+
+@transaction.atomic
+def update_article(
+    article: Article, *, section: Section, internal: bool, labels: Sequence[str], position: int
+) -> Article:
+    article.section = section
+    article.internal = internal
+    article.labels = clean_labels(labels)
+    article.position = position
+    article.full_clean()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def save_article_texts(
+    article: Article, texts: Sequence[TranslationInput], *, editor: User | None
+) -> list[ArticleTranslation]:
+    """Save each language given a title; publish, schedule or take back to draft as asked.
+
+    A language column left without a title is not a translation yet and is skipped.
+    """
+    saved = []
+    for text in texts:
+        if not text.title.strip():
+            continue
+        translation = save_translation(
+            article=article, language=text.language, title=text.title, body=text.body,
+            summary=text.summary, slug=text.slug, editor=editor,
+        )
+        if text.status == ArticleStatus.PUBLISHED:
+            if translation.status != ArticleStatus.PUBLISHED or _moved(
+                text.publish_at, translation.published_at
+            ):
+                publish_translation(translation, at=text.publish_at)
+        elif translation.status == ArticleStatus.PUBLISHED:
+            unpublish_translation(translation)
+        saved.append(translation)
+    return saved
+
+
+def _moved(wanted: datetime | None, current: datetime | None) -> bool:
+    # The form shows minutes: a time within the same minute is the one already set.
+    return bool(wanted and current and abs((wanted - current).total_seconds()) >= 60)
+
+
+@transaction.atomic
+def restore_version(
+    translation: ArticleTranslation, version: ArticleVersion, *, editor: User | None
+) -> ArticleTranslation:
+    """Bring back an earlier text; the text it replaces becomes a version itself."""
+    if version.translation_id != translation.pk:
+        raise ValueError("version of another translation")
+    return save_translation(
+        article=translation.article, language=translation.language, title=version.title,
+        body=version.body, summary=version.summary, editor=editor,
+    )
+
+
+@transaction.atomic
+def move_in_order(node: Category | Section, direction: int) -> None:
+    """Swap `node` with its neighbour (-1 up, +1 down) among its siblings; positions renumbered."""
+    model = type(node)
+    siblings = model.objects.select_for_update()
+    if isinstance(node, Section):
+        siblings = siblings.filter(category_id=node.category_id)
+    ordered = list(siblings.order_by("position", "id"))
+    index = next(i for i, item in enumerate(ordered) if item.pk == node.pk)
+    target = index + direction
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        if item.position != position:
+            model.objects.filter(pk=item.pk).update(position=position)

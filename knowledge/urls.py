@@ -1,10 +1,38 @@
 from django.urls import path
 
-from . import search_views, views
+from . import (
+    deflection_views,
+    editor_views,
+    manage_views,
+    portal_views,
+    search_views,
+    theme_views,
+    views,
+)
 
 app_name = "knowledge"
 urlpatterns = [
     path("", views.home_redirect, name="home"),
+    # Staff: the article editor, the order of the tree, the knowledge-gap reports.
+    path("manage/", editor_views.article_list, name="manage"),
+    path("manage/new/", editor_views.article_edit, name="manage_new"),
+    path("manage/<int:pk>/", editor_views.article_edit, name="manage_edit"),
+    path("manage/preview/", editor_views.preview, name="manage_preview"),
+    path("manage/images/", editor_views.upload_image, name="manage_image_upload"),
+    path("manage/<int:pk>/<lang:lang>/history/", editor_views.history, name="manage_history"),
+    path(
+        "manage/<int:pk>/<lang:lang>/history/<int:version_id>/restore/",
+        editor_views.restore,
+        name="manage_restore",
+    ),
+    path("manage/structure/", manage_views.structure, name="manage_structure"),
+    path("manage/structure/move/", manage_views.move, name="manage_move"),
+    path("manage/structure/add/", manage_views.add_node, name="manage_add_node"),
+    path("manage/reports/", manage_views.gap_report_page, name="manage_reports"),
+    path("manage/theme/", theme_views.theme_settings, name="manage_theme"),
+    path("images/<str:name>", editor_views.image, name="image"),
+    path("theme.css", theme_views.theme_stylesheet, name="theme_css"),
+    # Customers.
     path("<lang:lang>/", views.home, name="home_lang"),
     path("<lang:lang>/faq/", views.faq, name="faq"),
     path("<lang:lang>/c/<slug:slug>/", views.category, name="category"),
@@ -15,6 +43,12 @@ urlpatterns = [
     path("<lang:lang>/a/<int:pk>/feedback/", views.feedback, name="feedback"),
     path("<lang:lang>/search/", search_views.search, name="search"),
     path("<lang:lang>/search/suggest/", search_views.suggest, name="suggest"),
-    path("<lang:lang>/search/go/<int:log_id>/<int:pk>/", search_views.search_click,
-         name="search_click"),
+    path(
+        "<lang:lang>/search/go/<int:log_id>/<int:pk>/",
+        search_views.search_click,
+        name="search_click",
+    ),
+    path("<lang:lang>/contact-beacon/", deflection_views.contact_beacon, name="contact_beacon"),
+    path("<lang:lang>/requests/", portal_views.request_list, name="requests"),
+    path("<lang:lang>/requests/<int:pk>/", portal_views.request_detail, name="request"),
 ]

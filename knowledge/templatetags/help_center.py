@@ -21,3 +21,11 @@ def description_in(item, language: str) -> str:
 @register.filter
 def has_name_in(item, language: str) -> bool:
     return item.has_name(language)
+
+
+@register.simple_tag
+def help_theme():
+    """The admins' look for the help center (cached; see knowledge.theme)."""
+    from knowledge.theme import current_theme
+
+    return current_theme()

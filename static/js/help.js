@@ -123,6 +123,27 @@
   }
 
   // ------------------------------------------------------------------ the contact form
+  // Deflection counting: the visit, suggestions shown and an article opened are reported by
+  // beacon (it survives leaving the page), keyed by the form's one-time token. No typed text
+  // and no personal data leave the page this way.
+  function deflectionBeacon(box) {
+    var form = box.closest("form");
+    var token = form && form.querySelector("input[name=form_token]");
+    var csrf = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    var url = box.dataset.kbBeacon;
+    if (!url || !token || !token.value || !csrf || !navigator.sendBeacon) {
+      return function () {};
+    }
+    return function (event, extra) {
+      var data = new URLSearchParams();
+      data.append("csrfmiddlewaretoken", csrf.value);
+      data.append("form", token.value);
+      data.append("event", event);
+      Object.keys(extra).forEach(function (key) { data.append(key, String(extra[key])); });
+      navigator.sendBeacon(url, data);
+    };
+  }
+
   // The box is a live region that stays in the page; only the panel inside it shows and hides,
   // so screen readers announce the suggestions when they appear.
   function setupDeflection(box) {
@@ -130,16 +151,21 @@
     var panel = box.querySelector("[data-kb-suggest-panel]");
     var list = box.querySelector("[data-kb-suggest-list]");
     if (!input || !panel || !list) return;
+    var beacon = deflectionBeacon(box);
     var suggest = suggester(box.dataset.kbDeflect, function (query, results) {
       if (query !== input.value.trim()) return;
       list.textContent = "";
       results.forEach(function (result) {
         var item = document.createElement("li");
-        item.appendChild(articleLink(result));
+        var link = articleLink(result);
+        link.addEventListener("click", function () { beacon("opened", { article: result.id }); });
+        item.appendChild(link);
         list.appendChild(item);
       });
       panel.hidden = !results.length;
+      if (results.length) beacon("suggested", { count: results.length });
     });
+    beacon("view", {});
     input.addEventListener("input", function () { suggest(input.value); });
     if (input.value) suggest(input.value);
   }

@@ -10,6 +10,7 @@ import pytest
 from knowledge import services
 from knowledge.demo_seed import seed_help_center
 from knowledge.models import Article, ArticleTranslation, Category, Section
+from tests.e2e.conftest import browser, live_stack  # noqa: F401 - for test_browser.py
 from tests.factories import UserFactory
 
 _numbers = itertools.count(1)

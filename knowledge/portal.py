@@ -1,0 +1,146 @@
+"""“My requests”: a signed-in customer's own tickets, read and answered from the help center.
+
+A customer account reaches tickets only through its *verified* email addresses: each one that
+is a known email identity gives that identity's customer, and that customer's tickets on every
+channel. An unverified address gives nothing (anyone can type someone else's address at
+sign-up). Replies go in through `tickets.services.receive_message` like any inbound message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from customers.models import Identity, IdentityKind
+from customers.services import normalize_handle
+from helpdesk.models import User
+from tickets import services as ticket_services
+from tickets.inbound import IncomingAttachment, IncomingMessage
+from tickets.models import Attachment, Message, Status, Ticket
+
+MAX_REPLY_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class PortalAccess:
+    verified_emails: list[str]
+    identities: list[Identity]
+
+    @property
+    def customer_ids(self) -> list[int]:
+        return sorted({identity.customer_id for identity in self.identities})
+
+
+def portal_access(user: User) -> PortalAccess:
+    emails = sorted(
+        {
+            normalize_handle(IdentityKind.EMAIL, address)
+            for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+                "email", flat=True
+            )
+        }
+    )
+    identities = (
+        list(
+            Identity.objects.filter(kind=IdentityKind.EMAIL, handle__in=emails).select_related(
+                "customer"
+            )
+        )
+        if emails
+        else []
+    )
+    return PortalAccess(verified_emails=emails, identities=identities)
+
+
+def customer_tickets(access: PortalAccess) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(customer_id__in=access.customer_ids).order_by("-updated_at", "-id")
+
+
+def customer_ticket(access: PortalAccess, pk: int) -> Ticket:
+    """The ticket if it is this customer's, else 404 exactly like a ticket that does not exist."""
+    ticket = customer_tickets(access).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404("No such request")
+    return ticket
+
+
+def public_conversation(ticket: Ticket) -> list[Message]:
+    """What the customer may read: public messages only, never internal notes."""
+    return list(
+        ticket.messages.filter(internal=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def customer_attachment(access: PortalAccess, ticket_pk: int, attachment_pk: int) -> Attachment:
+    attachment = (
+        Attachment.objects.select_related("message")
+        .filter(
+            pk=attachment_pk,
+            message__ticket_id=ticket_pk,
+            message__internal=False,
+            message__ticket__customer_id__in=access.customer_ids,
+        )
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment
+
+
+# Statuses as a customer reads them: our internal steps are not theirs.
+CUSTOMER_STATUS = {
+    Status.NEW: "open",
+    Status.OPEN: "open",
+    Status.ON_HOLD: "open",
+    Status.PENDING: "awaiting",
+    Status.SOLVED: "solved",
+    Status.CLOSED: "closed",
+}
+
+
+def can_reply(ticket: Ticket) -> bool:
+    # A closed ticket is finished: a new message would open a new ticket, so ask for one.
+    return ticket.status != Status.CLOSED
+
+
+def reply_as_customer(
+    *,
+    access: PortalAccess,
+    ticket: Ticket,
+    user: User,
+    body: str,
+    reply_token: str,
+    attachments: tuple[IncomingAttachment, ...] = (),
+) -> Message:
+    """Add the customer's reply to their ticket (channel "web"), once per `reply_token`."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write a message first."))
+    if len(body) > MAX_REPLY_CHARS:
+        raise ValidationError(_("The message is too long."))
+    if not can_reply(ticket):
+        raise ValidationError(_("This request is closed. Please send a new one."))
+    identity = next(i for i in access.identities if i.customer_id == ticket.customer_id)
+    message = ticket_services.receive_message(
+        IncomingMessage(
+            channel="web",
+            identity_kind=IdentityKind.EMAIL,
+            handle=identity.handle,
+            display_name=user.name,
+            body_text=body,
+            ticket_hint=ticket.pk,
+            external_id=f"web:portal:{ticket.pk}:{reply_token}",
+            attachments=attachments,
+        )
+    )
+    if message is None:  # a blocked customer: nothing is filed
+        raise ValidationError(_("Your message could not be sent. Please contact us by email."))
+    return message
