@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from tickets.panels import register_panel
+        from tickets.signals import ticket_changed
+
+        from .panel import render_ticket_panel
+        from .receivers import on_ticket_changed
+
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="feedback.on_ticket_changed")
+        register_panel("feedback", render_ticket_panel, order=60)

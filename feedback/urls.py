@@ -1,4 +1,39 @@
-from django.urls import path  # noqa: F401
+"""Mounted at the site root: public answer pages under /survey/, staff pages under
+/agent/feedback/."""
+
+from django.urls import path
+
+from . import public_views, views
 
 app_name = "feedback"
-urlpatterns: list = []
+urlpatterns = [
+    path("survey/followup/<str:token>/", public_views.followup_page, name="followup"),
+    path("survey/updates/<str:token>/stop/", public_views.opt_out_page, name="opt_out"),
+    path("survey/<str:token>/", public_views.survey_page, name="survey"),
+    path("agent/feedback/", views.csat_report, name="report"),
+    path("agent/feedback/settings/", views.settings_list, name="settings"),
+    path("agent/feedback/settings/<str:channel>/", views.settings_edit, name="settings_edit"),
+    path("agent/feedback/templates/new/", views.template_edit, name="template_create"),
+    path("agent/feedback/templates/<int:pk>/", views.template_edit, name="template_edit"),
+    path("agent/feedback/items/", views.item_list, name="items"),
+    path("agent/feedback/items/new/", views.item_create, name="item_create"),
+    path("agent/feedback/items/<int:pk>/", views.item_detail, name="item"),
+    path(
+        "agent/feedback/items/<int:pk>/links/<int:link_id>/delete/",
+        views.item_unlink,
+        name="item_unlink",
+    ),
+    path(
+        "agent/feedback/tickets/<int:ticket_id>/followups/",
+        views.followup_create,
+        name="followup_create",
+    ),
+    path(
+        "agent/feedback/tickets/<int:ticket_id>/items/",
+        views.ticket_item_link,
+        name="ticket_item_link",
+    ),
+    path(
+        "agent/feedback/followups/<int:pk>/cancel/", views.followup_cancel, name="followup_cancel"
+    ),
+]

@@ -1,0 +1,306 @@
+"""Reads of the feedback app: CSAT numbers, the ticket panel, feedback items, API lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from customers.models import Order
+from tickets.models import Channel, Macro, Ticket
+
+from .models import (
+    FeedbackItem,
+    FeedbackLink,
+    FollowUp,
+    FollowUpStatus,
+    FollowUpTemplate,
+    Survey,
+    SurveyResponse,
+    SurveySettings,
+    SurveyStatus,
+)
+
+_GOOD = Count("id", filter=Q(is_good=True))
+
+
+def _score(good: int, responses: int) -> float | None:
+    return round(100 * good / responses, 1) if responses else None
+
+
+def _responses(
+    *, since: datetime, until: datetime, channel: str | None = None, team_id: int | None = None
+) -> QuerySet[SurveyResponse]:
+    responses = SurveyResponse.objects.filter(created_at__gte=since, created_at__lt=until)
+    if channel:
+        responses = responses.filter(channel=channel)
+    if team_id:
+        responses = responses.filter(team_id=team_id)
+    return responses
+
+
+def csat_summary(
+    *, since: datetime, until: datetime, channel: str | None = None, team_id: int | None = None
+) -> dict[str, Any]:
+    """CSAT of the responses given in [since, until): counts and percent good (None if none).
+
+    Attributed as at rating time (the response keeps the channel and team it was about).
+    """
+    totals = _responses(since=since, until=until, channel=channel, team_id=team_id).aggregate(
+        responses=Count("id"), good=_GOOD
+    )
+    responses, good = totals["responses"], totals["good"]
+    return {
+        "responses": responses,
+        "good": good,
+        "bad": responses - good,
+        "score": _score(good, responses),
+    }
+
+
+@dataclass(frozen=True)
+class CsatRow:
+    key: Any
+    label: str
+    responses: int
+    good: int
+
+    @property
+    def bad(self) -> int:
+        return self.responses - self.good
+
+    @property
+    def score(self) -> float | None:
+        return _score(self.good, self.responses)
+
+
+def _rows(responses: QuerySet[SurveyResponse], field: str, label_field: str) -> list[CsatRow]:
+    grouped = (
+        responses.values(*dict.fromkeys((field, label_field)))
+        .annotate(n=Count("id"), good=_GOOD)
+        .order_by("-n", field)
+    )
+    return [
+        CsatRow(key=row[field], label=row[label_field] or "", responses=row["n"], good=row["good"])
+        for row in grouped
+    ]
+
+
+def csat_report(
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str | None = None,
+    team_id: int | None = None,
+    comments_only_bad: bool = False,
+    comments_limit: int = 50,
+) -> dict[str, Any]:
+    """Everything the managers' CSAT page shows, in a fixed number of queries."""
+    responses = _responses(since=since, until=until, channel=channel, team_id=team_id)
+    surveys = Survey.objects.filter(status=SurveyStatus.SENT, sent_at__gte=since, sent_at__lt=until)
+    if channel:
+        surveys = surveys.filter(channel=channel)
+    if team_id:
+        surveys = surveys.filter(ticket__team_id=team_id)
+    sent = surveys.count()
+    answered = surveys.filter(response__isnull=False).count()
+    channel_labels = dict(Channel.choices)
+    by_channel = [
+        CsatRow(
+            key=row.key,
+            label=str(channel_labels.get(row.key, row.key)),
+            responses=row.responses,
+            good=row.good,
+        )
+        for row in _rows(responses, "channel", "channel")
+    ]
+    comments = responses.exclude(comment="").select_related("ticket", "agent", "team", "customer")
+    if comments_only_bad:
+        comments = comments.filter(is_good=False)
+    return {
+        "trend": csat_trend(responses=responses, days=(until - since).days),
+        "by_macro": _macro_rows(responses),
+        "summary": csat_summary(since=since, until=until, channel=channel, team_id=team_id),
+        "sent": sent,
+        "response_rate": round(100 * answered / sent, 1) if sent else None,
+        "by_agent": _rows(responses, "agent_id", "agent__name"),
+        "by_team": _rows(responses, "team_id", "team__name"),
+        "by_channel": by_channel,
+        "comments": list(comments.order_by("-created_at", "-id")[:comments_limit]),
+    }
+
+
+def csat_trend(*, responses: QuerySet[SurveyResponse], days: int) -> list[CsatRow]:
+    """CSAT per day (up to a month), per week (up to a quarter) or per month, oldest first."""
+    trunc = TruncDay if days <= 31 else TruncWeek if days <= 92 else TruncMonth
+    grouped = (
+        responses.annotate(period=trunc("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("period")
+        .annotate(n=Count("id"), good=_GOOD)
+        .order_by("period")
+    )
+    return [
+        CsatRow(key=row["period"], label="", responses=row["n"], good=row["good"])
+        for row in grouped
+    ]
+
+
+def _macro_rows(responses: QuerySet[SurveyResponse], limit: int = 20) -> list[CsatRow]:
+    """CSAT of the conversations each macro was used in (a response counts for every macro)."""
+    counts: dict[int, list[int]] = {}
+    for macro_ids, good in responses.exclude(macro_ids=[]).values_list("macro_ids", "is_good"):
+        for macro_id in set(macro_ids):
+            total = counts.setdefault(macro_id, [0, 0])
+            total[0] += 1
+            total[1] += int(good)
+    names = dict(Macro.objects.filter(pk__in=counts).values_list("pk", "name"))
+    rows = [
+        CsatRow(key=pk, label=names.get(pk, f"#{pk}"), responses=n, good=good)
+        for pk, (n, good) in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.responses, row.label))[:limit]
+
+
+def agent_csat(*, agent_id: int, since: datetime, until: datetime) -> dict[str, Any]:
+    """One agent's CSAT over a period (for an agent profile or dashboard)."""
+    totals = SurveyResponse.objects.filter(
+        agent_id=agent_id, created_at__gte=since, created_at__lt=until
+    ).aggregate(responses=Count("id"), good=_GOOD)
+    return {
+        **totals,
+        "bad": totals["responses"] - totals["good"],
+        "score": _score(totals["good"], totals["responses"]),
+    }
+
+
+def responses_for_api(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    channel: str | None = None,
+    agent_id: int | None = None,
+    team_id: int | None = None,
+    good: bool | None = None,
+) -> QuerySet[SurveyResponse]:
+    responses = SurveyResponse.objects.select_related("survey")
+    if since:
+        responses = responses.filter(created_at__gte=since)
+    if until:
+        responses = responses.filter(created_at__lt=until)
+    if channel:
+        responses = responses.filter(channel=channel)
+    if agent_id:
+        responses = responses.filter(agent_id=agent_id)
+    if team_id:
+        responses = responses.filter(team_id=team_id)
+    if good is not None:
+        responses = responses.filter(is_good=good)
+    return responses
+
+
+def survey_for_ticket(*, ticket: Ticket) -> Survey | None:
+    return Survey.objects.filter(ticket=ticket).select_related("response").first()
+
+
+def ticket_followups(*, ticket: Ticket) -> list[FollowUp]:
+    return list(
+        FollowUp.objects.filter(ticket=ticket)
+        .select_related("created_by")
+        .order_by("-due_at", "-id")[:10]
+    )
+
+
+def ticket_feedback_links(*, ticket: Ticket) -> list[FeedbackLink]:
+    return list(FeedbackLink.objects.filter(ticket=ticket).select_related("item"))
+
+
+def customer_csat(*, customer_id: int) -> dict[str, Any]:
+    """The customer's own ratings so far (for the ticket sidebar)."""
+    totals = SurveyResponse.objects.filter(customer_id=customer_id).aggregate(
+        responses=Count("id"), good=_GOOD
+    )
+    return {**totals, "score": _score(totals["good"], totals["responses"])}
+
+
+def open_items_for_linking(*, limit: int = 100) -> QuerySet[FeedbackItem]:
+    return FeedbackItem.objects.exclude(status__in=("done", "declined")).order_by("title")[:limit]
+
+
+def feedback_items(*, status: str | None = None, query: str = "") -> QuerySet[FeedbackItem]:
+    """Items ranked by how many distinct customers asked for them."""
+    items = FeedbackItem.objects.annotate(
+        votes=Count("links__customer", distinct=True),
+        ticket_count=Count("links", distinct=True),
+    )
+    if status:
+        items = items.filter(status=status)
+    if query:
+        items = items.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    return items.order_by("-votes", "-updated_at", "-id")
+
+
+def items_revenue(*, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Lifetime order value of each item's linked customers, per currency (largest first).
+
+    Two queries for any number of items; a customer linked by two tickets counts once.
+    """
+    customers_of: dict[int, set[int]] = {}
+    for item_id, customer_id in FeedbackLink.objects.filter(item_id__in=item_ids).values_list(
+        "item_id", "customer_id"
+    ):
+        customers_of.setdefault(item_id, set()).add(customer_id)
+    all_customers = set().union(*customers_of.values()) if customers_of else set()
+    spent: dict[int, dict[str, Decimal]] = {}
+    for customer_id, currency, total in (
+        Order.objects.filter(customer_id__in=all_customers)
+        .values("customer_id", "currency")
+        .annotate(total=Sum("total"))
+        .values_list("customer_id", "currency", "total")
+    ):
+        spent.setdefault(customer_id, {})[currency] = total
+    revenue: dict[int, list[dict[str, Any]]] = {}
+    for item_id, customer_ids in customers_of.items():
+        sums: dict[str, Decimal] = {}
+        for customer_id in customer_ids:
+            for currency, total in spent.get(customer_id, {}).items():
+                sums[currency] = sums.get(currency, Decimal(0)) + total
+        revenue[item_id] = [
+            {"currency": currency, "total": total}
+            for currency, total in sorted(sums.items(), key=lambda pair: -pair[1])
+        ]
+    return revenue
+
+
+def feedback_item(*, item_id: int) -> FeedbackItem:
+    return get_object_or_404(
+        FeedbackItem.objects.annotate(votes=Count("links__customer", distinct=True)),
+        pk=item_id,
+    )
+
+
+def item_links(*, item: FeedbackItem) -> QuerySet[FeedbackLink]:
+    return item.links.select_related("ticket", "customer", "linked_by").order_by("-created_at")
+
+
+def item_notified_customer_ids(*, item: FeedbackItem) -> set[int]:
+    return set(item.notifications.values_list("customer_id", flat=True))
+
+
+def survey_settings_rows() -> list[SurveySettings]:
+    """One row per channel, saved or default, in the channel order of the inbox."""
+    saved = {row.channel: row for row in SurveySettings.objects.all()}
+    return [saved.get(value) or SurveySettings(channel=value) for value, _ in Channel.choices]
+
+
+def followup_templates() -> QuerySet[FollowUpTemplate]:
+    return FollowUpTemplate.objects.select_related("team").order_by("name", "id")
+
+
+def scheduled_followups_count(*, ticket: Ticket) -> int:
+    return FollowUp.objects.filter(ticket=ticket, status=FollowUpStatus.SCHEDULED).count()
