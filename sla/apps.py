@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("SLA and dashboards")
+
+    def ready(self) -> None:
+        from tickets.panels import register_panel
+        from tickets.signals import ticket_changed
+
+        from .panel import render_sla_panel
+        from .receivers import on_ticket_changed
+
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="sla.on_ticket_changed")
+        register_panel("sla", render_sla_panel, order=50)
