@@ -13,9 +13,35 @@ class ChannelsInConfig(AppConfig):
 
         from . import registry, services
         from .adapters import email, web
+        from .shops import wiring as shops_wiring
 
         registry.register(email.EmailAdapter())
         registry.register(web.WebFormAdapter())
+        shops_wiring.connect()  # shop order webhooks/polling; raw events in privacy requests
         # A web-form ticket is answered by mail to the address the customer gave.
         for channel in ("email", "web"):
             outbound.register_sender(channel, partial(services.queue_delivery, kind="email"))
+        self._connect_social(registry, outbound)
+
+    def _connect_social(self, registry, outbound) -> None:
+        """LINE, Messenger, Instagram, WhatsApp, X, Telegram, SMS and phone (calls)."""
+        from tickets import panels
+
+        from . import social_common, social_panel
+        from .adapters import line, meta, telegram, twilio, whatsapp, x
+
+        social = [
+            line.LineAdapter(),
+            meta.messenger_adapter(),
+            meta.instagram_adapter(),
+            whatsapp.WhatsAppAdapter(),
+            x.XAdapter(),
+            telegram.TelegramAdapter(),
+            twilio.SmsAdapter(),
+        ]
+        for adapter in social:
+            registry.register(adapter)
+            outbound.register_sender(adapter.kind, social_common.sender_for(adapter.kind))
+        # Calls are logged, not sent: no sender, so phone tickets take internal notes only.
+        registry.register(twilio.VoiceAdapter())
+        panels.register_panel("social", social_panel.render_panel, order=40)

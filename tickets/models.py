@@ -101,6 +101,12 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # When the customer last wrote: an agent who has not opened the ticket since sees it unread.
+    customer_activity_at = models.DateTimeField(null=True, blank=True)
+    # Set when this ticket was merged into another; the source stays (closed) as a signpost.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     first_replied_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     # The SLA target that runs now (first_reply, next_reply, periodic_update, resolution), when
@@ -156,6 +162,8 @@ class Message(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)  # always sanitized before it is stored
+    # The macros an agent applied while writing this message (CSAT is attributed to them).
+    macros = models.ManyToManyField("Macro", blank=True, related_name="messages")
     # The channel's own id (Message-ID for mail, provider message id): threads and dedupes.
     external_id = models.CharField(max_length=500, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -193,3 +201,173 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ViewSort(models.TextChoices):
+    UPDATED_DESC = "-updated_at", _("Latest activity first")
+    UPDATED_ASC = "updated_at", _("Oldest activity first")
+    CREATED_DESC = "-created_at", _("Newest first")
+    CREATED_ASC = "created_at", _("Oldest first")
+    PRIORITY = "priority", _("Priority, most urgent first")
+    SLA = "sla_due_at", _("SLA due soonest")
+
+
+class SavedView(models.Model):
+    """An agent's own inbox view (filters + sort), or one shared with every agent.
+
+    `filters` holds only what `tickets.saved_views.clean_view_filters` accepted: lists of
+    statuses, priorities, channels, team ids, assignees ("me", "none" or user ids), tag names,
+    a customer and an organization id, and created/updated date ranges (ISO dates).
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared = models.BooleanField(_("shared with every agent"), default=False)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    sort = models.CharField(
+        _("sort"), max_length=20, choices=ViewSort.choices, default=ViewSort.UPDATED_DESC
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssigneeAction(models.TextChoices):
+    KEEP = "", _("Leave as is")
+    ACTOR = "actor", _("The agent applying it")
+    USER = "user", _("A chosen agent")
+    NONE = "none", _("Unassign")
+
+
+class Macro(models.Model):
+    """A reusable reply with placeholders, plus changes to the ticket it is applied to."""
+
+    name = models.CharField(_("name"), max_length=120)
+    body = models.TextField(_("reply text"), blank=True, max_length=20_000)
+    internal = models.BooleanField(_("add as internal note"), default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="macros",
+    )
+    shared = models.BooleanField(_("shared with every agent"), default=True)
+    set_status = models.CharField(
+        _("set status"), max_length=10, choices=Status.choices, blank=True
+    )
+    set_priority = models.CharField(
+        _("set priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    add_tags = models.JSONField(_("add tags"), default=list, blank=True)
+    assignee_action = models.CharField(
+        _("assignee"), max_length=10, choices=AssigneeAction.choices, blank=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="macros"
+    )
+    usage_count = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_actions(self) -> bool:
+        return bool(
+            self.set_status
+            or self.set_priority
+            or self.add_tags
+            or self.assignee_action
+            or self.team_id
+        )
+
+
+class TicketSeen(models.Model):
+    """When an agent last opened a ticket: newer customer activity makes the row unread."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="seen_by")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ticket"], name="ticket_seen_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.ticket_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationKind(models.TextChoices):
+    MENTION = "mention", _("Mention")
+
+
+class Notification(models.Model):
+    """Something an agent should look at: for now, being @mentioned in an internal note."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "message", "kind"], name="notification_unique_per_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} on ticket {self.ticket_id}"
+
+
+class TicketMerge(models.Model):
+    """The record of a merge: which ticket went into which, by whom, how many messages moved."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="merges")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moved_messages = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → #{self.target_id}"

@@ -3,7 +3,9 @@
 Called explicitly by the services that change those texts (receive_message, reply,
 update_ticket) inside their transaction, so a ticket is findable the moment its change
 commits; `manage.py reindex_tickets` runs the same code over many tickets for backfills.
-No signals: a write that should refresh the index says so where it happens.
+No signals for ticket writes: a write that should refresh the index says so where it happens.
+The one exception is the customer's own text (name, email, handles): `customers` may not import
+`tickets`, so its merges and renames arrive through `customers.signals.customer_changed`.
 """
 
 from __future__ import annotations
@@ -135,3 +137,17 @@ def _message_texts(ticket_ids: Sequence[int]) -> dict[int, list[str]]:
         texts.setdefault(ticket_id, []).append(head[:left])
         budget[ticket_id] = left - len(head)
     return texts
+
+
+def customer_tickets_search_refresh(customer_id: int) -> int:
+    """Re-index every ticket of one customer (after a merge or a rename), in batches."""
+    ids = list(Ticket.objects.filter(customer_id=customer_id).values_list("pk", flat=True))
+    return sum(
+        tickets_search_refresh(ids[offset : offset + BATCH_SIZE])
+        for offset in range(0, len(ids), BATCH_SIZE)
+    )
+
+
+def refresh_for_customer_change(sender, *, customer, **kwargs) -> None:
+    """Receiver of customers.signals.customer_changed (connected in TicketsConfig.ready)."""
+    customer_tickets_search_refresh(customer.pk)

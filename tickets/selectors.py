@@ -3,72 +3,101 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import reduce
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Left
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 
 from customers.models import Identity
 from helpdesk.models import User
 from helpdesk.search import query_terms, rank
 
-from .models import UNSOLVED_STATUSES, Attachment, Message, Status, Tag, Team, Ticket
+from . import saved_views
+from .macros import macros_for
+from .models import Attachment, Macro, Message, SavedView, Tag, Team, Ticket, TicketSeen
 from .search_query import TicketQuery, parse_ticket_query
 
-
-@dataclass(frozen=True)
-class InboxView:
-    key: str
-    label: str
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-INBOX_VIEWS = (
-    InboxView("mine", _("My open")),
-    InboxView("unassigned", _("Unassigned")),
-    InboxView("open", _("All open")),
-    InboxView("pending", _("Pending")),
-    InboxView("solved", _("Solved")),
-    InboxView("all", _("All")),
-)
-DEFAULT_VIEW = "open"
-
-
-def _view_filter(view: str, viewer: User) -> Q:
-    unsolved = Q(status__in=UNSOLVED_STATUSES)
-    return {
-        "mine": unsolved & Q(assignee=viewer),
-        "unassigned": unsolved & Q(assignee__isnull=True),
-        "open": Q(status__in=(Status.NEW, Status.OPEN)),
-        "pending": Q(status__in=(Status.PENDING, Status.ON_HOLD)),
-        "solved": Q(status__in=(Status.SOLVED, Status.CLOSED)),
-        "all": Q(),
-    }.get(view, Q(status__in=(Status.NEW, Status.OPEN)))
-
-
+# The views themselves live in saved_views; these names stay for older callers.
+INBOX_VIEWS = saved_views.BUILT_IN_VIEWS
+DEFAULT_VIEW = saved_views.DEFAULT_VIEW
 PREVIEW_CHARS = 200
+INBOX_LIMIT = 100
 
 
-def inbox_tickets(*, viewer: User, view: str = DEFAULT_VIEW, limit: int = 100) -> list[Ticket]:
-    """One page of the inbox, newest activity first: two queries whatever the size."""
-    return list(
-        _with_row_columns(Ticket.objects.filter(_view_filter(view, viewer))).order_by(
-            "-updated_at", "-id"
-        )[:limit]
-    )
+@dataclass
+class Inbox:
+    """The views an agent has (built-in and custom) and the one being looked at."""
+
+    views: list[saved_views.InboxView]
+    saved: dict[str, SavedView]
+    current: str
+
+    @property
+    def current_view(self) -> saved_views.InboxView | None:
+        return next((view for view in self.views if view.key == self.current), None)
+
+    @property
+    def current_saved(self) -> SavedView | None:
+        return self.saved.get(self.current)
 
 
-def _with_row_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """What an inbox row shows. Count and preview are correlated subqueries, not a join and
-    GROUP BY, so PostgreSQL works them out for the rows of the page only, after the LIMIT."""
+def inbox_for(*, viewer: User, view: str | None) -> Inbox:
+    """Resolve the view key (unknown keys fall back to the default view): one query."""
+    saved = {str(item.pk): item for item in saved_views.visible_saved_views(viewer)}
+    views = [
+        *saved_views.BUILT_IN_VIEWS,
+        *(
+            saved_views.InboxView(
+                key,
+                item.name,
+                custom=True,
+                shared=item.shared,
+                editable=item.owner_id == viewer.pk or (item.shared and viewer.can_manage),
+            )
+            for key, item in saved.items()
+        ),
+    ]
+    key = view if view in saved_views.BUILT_IN_KEYS or view in saved else DEFAULT_VIEW
+    return Inbox(views=views, saved=saved, current=key)
+
+
+def inbox_tickets(
+    *, viewer: User, view: str = DEFAULT_VIEW, limit: int = INBOX_LIMIT, inbox: Inbox | None = None
+) -> list[Ticket]:
+    """One page of the inbox in the view's order: two queries whatever the size."""
+    inbox = inbox or inbox_for(viewer=viewer, view=view)
+    key = inbox.current
+    sort = inbox.saved[key].sort if key in inbox.saved else ""
+    tickets = Ticket.objects.filter(saved_views.view_filter(key, viewer, inbox.saved))
+    return list(saved_views.ordered(with_row_columns(tickets, viewer), sort)[:limit])
+
+
+def with_row_columns(tickets: QuerySet[Ticket], viewer: User | None = None) -> QuerySet[Ticket]:
+    """What an inbox row shows. Count, preview and "unread" are correlated subqueries, not a
+    join and GROUP BY, so PostgreSQL works them out for the rows of the page only."""
     public = Message.objects.filter(ticket=OuterRef("pk"), internal=False)
     count = public.order_by().values("ticket").annotate(n=Count("pk")).values("n")
     latest = public.order_by("-created_at", "-id").values("body_text")[:1]
-    return (
+    tickets = (
         tickets.select_related("customer", "assignee", "team")
         .prefetch_related("tags")
         .annotate(
@@ -76,13 +105,30 @@ def _with_row_columns(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
             preview=Left(Subquery(latest), PREVIEW_CHARS),
         )
     )
+    if viewer is not None:
+        seen = TicketSeen.objects.filter(ticket=OuterRef("pk"), user=viewer).values("seen_at")[:1]
+        tickets = tickets.annotate(
+            unread=Case(
+                When(customer_activity_at__isnull=True, then=Value(False)),
+                When(customer_activity_at__gt=Coalesce(Subquery(seen), Value(EPOCH)), then=True),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    return tickets
 
 
-def inbox_counts(*, viewer: User) -> dict[str, int]:
+_with_row_columns = with_row_columns
+
+
+def inbox_counts(*, viewer: User, inbox: Inbox | None = None) -> dict[str, int]:
+    """Tickets per view, built-in and custom, in one query."""
+    inbox = inbox or inbox_for(viewer=viewer, view=None)
     aggregates = {
-        view.key: Count("pk", filter=_view_filter(view.key, viewer)) for view in INBOX_VIEWS
+        f"v_{view.key}": Count("pk", filter=saved_views.view_filter(view.key, viewer, inbox.saved))
+        for view in inbox.views
     }
-    return Ticket.objects.aggregate(**aggregates)
+    return {key[2:]: value for key, value in Ticket.objects.aggregate(**aggregates).items()}
 
 
 def ticket_for_agent(*, ticket_id: int, viewer: User) -> Ticket:
@@ -90,6 +136,37 @@ def ticket_for_agent(*, ticket_id: int, viewer: User) -> Ticket:
         Ticket.objects.select_related("customer__organization", "assignee", "team", "identity"),
         pk=ticket_id,
     )
+
+
+def replies_since(*, ticket: Ticket, after_message: int | None, viewer: User) -> list[str]:
+    """Names of other agents who replied publicly after the message the viewer last saw."""
+    if not after_message:
+        return []
+    names = (
+        Message.objects.filter(
+            ticket=ticket, pk__gt=after_message, author_kind="agent", internal=False
+        )
+        .exclude(author=viewer)
+        .select_related("author")
+    )
+    return list(dict.fromkeys(m.author.display_name if m.author else "?" for m in names))
+
+
+def macros_by_id(*, ids: list[int], viewer: User) -> list[Macro]:
+    """The macros the composer says were applied, among those the viewer may use."""
+    if not ids:
+        return []
+    found = {macro.pk: macro for macro in macros_for(viewer).filter(pk__in=ids)}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def ticket_or_none(*, ticket_id: int, viewer: User) -> Ticket | None:
+    return Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+
+
+def ticket_visible(*, ticket_id: int, viewer: User) -> bool:
+    """Whether this agent may see the ticket (the socket asks before relaying presence)."""
+    return viewer.is_staff_member and Ticket.objects.filter(pk=ticket_id).exists()
 
 
 def ticket_timeline(*, ticket: Ticket) -> QuerySet[Message]:
@@ -170,7 +247,7 @@ def search_tickets(
     tickets = ticket_search_queryset(viewer=viewer, query=query, within=within)
     if tickets is None:
         return []
-    return list(_with_row_columns(tickets)[:limit])
+    return list(with_row_columns(tickets, viewer)[:limit])
 
 
 def ticket_search_queryset(

@@ -12,22 +12,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.privacy import redact_pii
 from customers.services import identity_resolve
 from helpdesk.html import sanitize_html
 from helpdesk.models import User
 
 from . import outbound, realtime
 from .inbound import IncomingAttachment, IncomingMessage
+from .macros import apply_macro_actions
 from .models import (
     Attachment,
     AuthorKind,
+    Macro,
     Message,
     Priority,
     Status,
     Tag,
     Team,
     Ticket,
+    TicketSeen,
 )
+from .notifications import notify_mentions
 from .search_index import ticket_search_refresh
 from .signals import TicketEvent, ticket_changed
 
@@ -75,7 +80,7 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
     now = timezone.now()
     if created:
         ticket = Ticket.objects.create(
-            subject=(incoming.subject or _first_line(incoming.body_text))[:300]
+            subject=redact_pii(incoming.subject or _first_line(incoming.body_text))[:300]
             or _("(no subject)"),
             channel=incoming.channel,
             customer=identity.customer,
@@ -91,12 +96,14 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
         author_kind=AuthorKind.CUSTOMER,
         identity=identity,
         channel=incoming.channel,
-        body_text=incoming.body_text,
-        body_html=sanitize_html(incoming.body_html),
+        # Card numbers, My Number and passwords never reach the database or the index.
+        body_text=redact_pii(incoming.body_text),
+        body_html=redact_pii(sanitize_html(incoming.body_html)),
         external_id=incoming.external_id[:500],
     )
     _store_attachments(message, incoming.attachments)
     ticket.last_message_at = now
+    ticket.customer_activity_at = now  # unread for every agent who has not opened it since
     ticket.save()
     ticket_search_refresh(ticket)
     ticket_changed.send(
@@ -173,8 +180,13 @@ def reply(
     internal: bool = False,
     status: str | None = None,
     attachments: Sequence[IncomingAttachment] = (),
+    macros: Sequence[Macro] = (),
 ) -> Message:
-    """An agent's public reply (sent through the ticket's channel) or internal note."""
+    """An agent's public reply (sent through the ticket's channel) or internal note.
+
+    `macros` are the macros the agent applied while writing: recorded on the message and their
+    ticket changes applied (the status the agent picked, if any, wins over a macro's).
+    """
     body_text = body_text.strip()
     if not body_text and not attachments:
         raise ValidationError(_("Write a message before sending."))
@@ -196,6 +208,10 @@ def reply(
             external_id="" if internal else _outbound_message_id(),
         )
         _store_attachments(message, attachments)
+        if macros:
+            message.macros.set(macros)
+        if internal:
+            notify_mentions(message=message)
         now = timezone.now()
         if not internal:
             ticket.first_replied_at = ticket.first_replied_at or now
@@ -222,7 +238,23 @@ def reply(
             status=ticket.status,
             channel=ticket.channel,
         )
+        if macros:
+            ticket = apply_macro_actions(
+                ticket=ticket,
+                macros=[macro for macro in macros if not (status and macro.set_status)],
+                actor=author,
+            )
     return message
+
+
+def mark_ticket_seen(*, ticket: Ticket, user: User) -> None:
+    """The agent opened the ticket: its customer activity so far is no longer unread."""
+    TicketSeen.objects.bulk_create(
+        [TicketSeen(ticket=ticket, user=user, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "ticket"],
+        update_fields=["seen_at"],
+    )
 
 
 def _outbound_message_id() -> str:
@@ -310,3 +342,36 @@ def _changes(before: dict[str, object], ticket: Ticket) -> dict[str, tuple[objec
 def _tags_named(names: Sequence[str]) -> list[Tag]:
     cleaned = sorted({name.strip().lower()[:60] for name in names if name.strip()})
     return [Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+
+
+def post_system_message(*, ticket: Ticket, body_text: str, body_html: str = "") -> Message:
+    """A public message from the helpdesk itself (CSAT survey, follow-up, "you said, we did"),
+    sent through the ticket's channel like a reply.
+
+    It changes neither status nor assignee and sends no `ticket_changed`: it is not an agent's
+    answer, so SLA clocks and automations must not take it for one.
+    """
+    body_text = body_text.strip()
+    if not body_text:
+        raise ValidationError(_("Write a message before sending."))
+    if not outbound.can_send(ticket.channel):
+        raise ValidationError(_("Replies on this channel cannot be sent yet."))
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        message = Message.objects.create(
+            ticket=ticket,
+            author_kind=AuthorKind.SYSTEM,
+            channel=ticket.channel,
+            body_text=body_text,
+            body_html=sanitize_html(body_html),
+            external_id=_outbound_message_id(),
+        )
+        outbound.send(message)
+        realtime.publish(
+            "message.created",
+            ticket=ticket.pk,
+            message=message.pk,
+            status=ticket.status,
+            channel=ticket.channel,
+        )
+    return message

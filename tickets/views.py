@@ -13,53 +13,80 @@ from customers.privacy import sees_contact_details
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
-from . import panels, selectors, services
+from . import notifications, panels, presence, selectors, services
 from .downloads import attachment_response
-from .forms import ReplyForm, TicketPropertiesForm
+from .forms import CollisionFields, ReplyForm, TicketPropertiesForm
+from .inbox_rows import build_rows
+from .models import Priority, Status
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 
 
 @staff_required
 @require_GET
 def inbox(request):
-    view = request.GET.get("view", selectors.DEFAULT_VIEW)
     query = search_box_text(request.GET.get("q", ""))
+    box = selectors.inbox_for(viewer=request.user, view=request.GET.get("view"))
+    show_contact = sees_contact_details(request.user)
     context = {
-        "views": selectors.INBOX_VIEWS,
+        "views": box.views,
         # While searching no view is current: results come from every ticket.
-        "current_view": "" if query else view,
-        "return_view": view,
-        "counts": selectors.inbox_counts(viewer=request.user),
-        "show_contact_details": sees_contact_details(request.user),
+        "current_view": "" if query else box.current,
+        "current": box.current_view,
+        "return_view": box.current,
+        "counts": selectors.inbox_counts(viewer=request.user, inbox=box),
+        "show_contact_details": show_contact,
         "query": query,
     }
     if query:
         parsed = parse_ticket_query(query)
+        tickets = selectors.search_tickets(viewer=request.user, query=parsed)
         context.update(
-            tickets=selectors.search_tickets(viewer=request.user, query=parsed),
             search_hints=parsed.hints,
             search_limit=selectors.SEARCH_LIMIT,
             operator_help=OPERATOR_HELP,
         )
     else:
-        context["tickets"] = selectors.inbox_tickets(viewer=request.user, view=view)
-    # The live socket asks for just the list when something changed.
-    template = "tickets/_inbox_list.html" if request.htmx else "tickets/inbox.html"
-    return render(request, template, context)
+        tickets = selectors.inbox_tickets(viewer=request.user, inbox=box)
+    context["tickets"] = tickets
+    context["rows"] = build_rows(
+        tickets,
+        show_contact_details=show_contact,
+        presence=presence.viewers_for(ticket.pk for ticket in tickets),
+    )
+    if request.htmx:  # the live socket asks for just the list when something changed
+        return render(request, "tickets/_inbox_list.html", context)
+    context.update(
+        agents=selectors.assignable_agents(),
+        teams=selectors.teams(),
+        statuses=Status.choices,
+        priorities=Priority.choices,
+    )
+    return render(request, "tickets/inbox.html", context)
 
 
-def _ticket_context(request, ticket, reply_form=None):
+def _ticket_context(request, ticket, reply_form=None, collision=None):
+    timeline = list(selectors.ticket_timeline(ticket=ticket))
+    agents = list(selectors.assignable_agents())
     return {
         "ticket": ticket,
         "customer_panel": customer_selectors.customer_panel(customer=ticket.customer),
         "show_contact_details": sees_contact_details(request.user),
-        "timeline": selectors.ticket_timeline(ticket=ticket),
+        "timeline": timeline,
+        "last_message_id": timeline[-1].pk if timeline else 0,
         "other_tickets": selectors.customer_other_tickets(ticket=ticket),
-        "agents": selectors.assignable_agents(),
+        "agents": agents,
+        "mention_agents": [
+            {"handle": agent.email.split("@")[0], "name": agent.display_name}
+            for agent in agents
+            if agent.pk != request.user.pk
+        ],
         "teams": selectors.teams(),
         "reply_form": reply_form or ReplyForm(),
+        "collision": collision,
         "properties_form": TicketPropertiesForm(),  # its choices label the sidebar selects
         "panels": panels.render_panels(request, ticket),
+        "viewers": [v for v in presence.viewers(ticket.pk) if v["id"] != request.user.pk],
+        "merged_into": ticket.merged_into_id,
     }
 
 
@@ -67,8 +94,15 @@ def _ticket_context(request, ticket, reply_form=None):
 @require_GET
 def ticket_detail(request, pk: int):
     ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    services.mark_ticket_seen(ticket=ticket, user=request.user)
     if request.htmx and request.GET.get("part") == "timeline":
-        return render(request, "tickets/_timeline.html", _ticket_context(request, ticket))
+        context = {
+            "ticket": ticket,
+            "timeline": selectors.ticket_timeline(ticket=ticket),
+            "show_contact_details": sees_contact_details(request.user),
+        }
+        return render(request, "tickets/_timeline.html", context)
+    notifications.mark_read(user=request.user, ticket_id=ticket.pk)
     return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
 
 
@@ -77,28 +111,43 @@ def ticket_detail(request, pk: int):
 def ticket_reply(request, pk: int):
     ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
     form = ReplyForm(request.POST, request.FILES)
+    extra = CollisionFields(request.POST)
+    if not extra.is_valid():  # tampered hidden fields: never block the reply over them
+        extra = CollisionFields({})
+        extra.is_valid()
+    collision = None
     if form.is_valid():
-        try:
-            services.reply(
-                ticket=ticket,
-                author=request.user,
-                body_text=form.cleaned_data["body"],
-                internal=form.cleaned_data["internal"],
-                status=form.cleaned_data["status"] or None,
-                attachments=as_incoming(form.cleaned_data["attachments"]),
+        collision = selectors.replies_since(
+            ticket=ticket, after_message=extra.cleaned_data["seen_message"], viewer=request.user
+        )
+        if collision and not extra.cleaned_data["send_anyway"]:
+            form.add_error(
+                None,
+                _("%(names)s answered while you were writing. Read it, then send again.")
+                % {"names": ", ".join(collision)},
             )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages[0])
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You are not allowed to do that."))
         else:
-            messages.success(
-                request, _("Note added.") if form.cleaned_data["internal"] else _("Reply sent.")
-            )
-            return redirect("tickets:detail", pk=ticket.pk)
-    return render(
-        request, "tickets/ticket.html", _ticket_context(request, ticket, form), status=400
-    )
+            try:
+                services.reply(
+                    ticket=ticket,
+                    author=request.user,
+                    body_text=form.cleaned_data["body"],
+                    internal=form.cleaned_data["internal"],
+                    status=form.cleaned_data["status"] or None,
+                    attachments=as_incoming(form.cleaned_data["attachments"]),
+                    macros=selectors.macros_by_id(ids=extra.macro_ids(), viewer=request.user),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("You are not allowed to do that."))
+            else:
+                internal = form.cleaned_data["internal"]
+                messages.success(request, _("Note added.") if internal else _("Reply sent."))
+                return redirect("tickets:detail", pk=ticket.pk)
+    context = _ticket_context(request, ticket, form, collision=collision)
+    context["carried_macros"] = request.POST.get("macros", "")[:200]
+    return render(request, "tickets/ticket.html", context, status=400)
 
 
 @staff_required

@@ -1,6 +1,7 @@
 """The agent inbox page: views, counts, previews, and a bounded number of queries."""
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import MessageFactory, TicketFactory, UserFactory
 from tickets.models import Status
@@ -25,7 +26,7 @@ def test_views_filter_and_count(agent_client, agent):
     TicketFactory(subject="mine", assignee=agent, status=Status.OPEN)
     TicketFactory(subject="nobody's", status=Status.NEW)
     TicketFactory(subject="waiting", status=Status.PENDING)
-    TicketFactory(subject="done", status=Status.SOLVED)
+    TicketFactory(subject="done", status=Status.SOLVED, solved_at=timezone.now())
 
     mine = agent_client.get("/agent/?view=mine")
     solved = agent_client.get("/agent/?view=solved")
@@ -33,7 +34,7 @@ def test_views_filter_and_count(agent_client, agent):
     assert [t.subject for t in mine.context["tickets"]] == ["mine"]
     assert [t.subject for t in solved.context["tickets"]] == ["done"]
     assert mine.context["counts"] == {
-        "mine": 1, "unassigned": 2, "open": 2, "pending": 1, "solved": 1, "all": 4,
+        "mine": 1, "unassigned": 2, "open": 2, "pending": 1, "solved": 1, "chats": 0, "all": 4,
     }
 
 

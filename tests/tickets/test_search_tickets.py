@@ -251,4 +251,4 @@ def test_search_query_count_does_not_grow(agent_client):
         )
     many = queries("返品 status:new")
     assert many == few
-    assert many <= 8
+    assert many <= 10  # session, user, views, counts, rows, tags, bell, bulk-bar agents and teams

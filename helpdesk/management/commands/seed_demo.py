@@ -100,6 +100,12 @@ class Command(BaseCommand):
             for conversation in CONVERSATIONS:
                 self._conversation(conversation, agents)
         call_command("seed_help_center", verbosity=0)
+        from sla.seeding import seed_default_sla  # Tokyo calendar and default SLA policies
+
+        seed_default_sla()
+        from feedback.seeding import seed_demo_feedback  # CSAT ratings, follow-up, items
+
+        seed_demo_feedback()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo admin: {admin.email} / password: {ADMIN_PASSWORD}  (sign in at /accounts/login/)"

@@ -1,0 +1,105 @@
+"""Agent notifications: @mentions in internal notes, the bell's unread count, marking read.
+
+A note's author writes `@aiko` (the part of the address before @), `@aiko@example.com`, or the
+agent's name without spaces (`@佐藤花子`); each mentioned agent other than the author gets one
+Notification and a live nudge on their own socket only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from helpdesk.models import STAFF_ROLES, User
+
+from . import realtime
+from .models import Message, Notification, NotificationKind
+
+MENTION = re.compile(r"(?<![\w@.])@([\w.+\-]+(?:@[\w\-]+(?:\.[\w\-]+)+)?)")
+MAX_MENTIONS = 20
+
+
+def mention_tokens(text: str) -> list[str]:
+    tokens = [match.group(1).rstrip(".-").lower() for match in MENTION.finditer(text)]
+    return list(dict.fromkeys(token for token in tokens if token))[:MAX_MENTIONS]
+
+
+def mentioned_agents(text: str) -> list[User]:
+    """Active staff the text mentions, in the order first mentioned (one query)."""
+    tokens = mention_tokens(text)
+    if not tokens:
+        return []
+    # Staff are few (hundreds at most), and names without spaces cannot be matched in SQL.
+    candidates = list(User.objects.filter(is_active=True, role__in=STAFF_ROLES))
+    by_token: dict[str, User] = {}
+    for user in candidates:
+        keys = {
+            user.email.lower(),
+            user.email.split("@")[0].lower(),
+            "".join(user.name.split()).lower(),
+        }
+        for key in keys - {""}:
+            by_token.setdefault(key, user)
+    found = [by_token[token] for token in tokens if token in by_token]
+    return list({user.pk: user for user in found}.values())
+
+
+def notify_mentions(*, message: Message) -> list[Notification]:
+    """Called by tickets.services.reply for internal notes, inside its transaction."""
+    if not message.internal:
+        return []
+    recipients = [
+        user for user in mentioned_agents(message.body_text) if user.pk != message.author_id
+    ]
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user,
+                kind=NotificationKind.MENTION,
+                ticket_id=message.ticket_id,
+                message=message,
+                actor_id=message.author_id,
+            )
+            for user in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    for user in recipients:
+        realtime.publish(
+            "notification.created",
+            user=user.pk,
+            ticket=message.ticket_id,
+            kind=NotificationKind.MENTION,
+        )
+    return created
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def recent_notifications(user: User, *, limit: int = 30) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("ticket", "actor", "message")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def mark_read(
+    *, user: User, notification_ids: list[int] | None = None, ticket_id: int | None = None
+) -> int:
+    """Mark some (or, with neither argument, all) of the user's notifications read."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    if ticket_id is not None:
+        unread = unread.filter(ticket_id=ticket_id)
+    with transaction.atomic():
+        count = unread.update(read_at=timezone.now())
+        if count:
+            realtime.publish("notification.read", user=user.pk)
+    return count
