@@ -13,9 +13,10 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,6 +43,11 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
         response.data = {"detail": _joined(response.data)}
     elif NON_FIELD_KEY in response.data and "detail" not in response.data:
         response.data["detail"] = _joined(response.data.pop(NON_FIELD_KEY))
+    elif "detail" not in response.data:
+        # Only per-field messages: `detail` still says what went wrong, naming the fields.
+        response.data["detail"] = " ".join(
+            f"{field}: {_joined(messages)}" for field, messages in response.data.items()
+        )
     return response
 
 
@@ -60,6 +66,7 @@ def _validation_detail(exc: DjangoValidationError) -> dict[str, Any]:
     return {"detail": " ".join(exc.messages)}
 
 
+@csrf_exempt  # a POST to a wrong path is a 404, not an HTML "CSRF failed" page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Paths under /api/v1/ that match nothing get JSON too, not the HTML 404 page."""
     message = _("Unknown API path.")
@@ -131,6 +138,13 @@ class ApiCursorPagination(CursorPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request: Request):
+        # DRF answers a damaged cursor with 404; it is the client's input that is wrong.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
 
 
 def paginated_response(

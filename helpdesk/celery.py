@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
@@ -15,6 +16,8 @@ app.conf.task_routes = {
     "channels_in.tasks.deliver_outbound": {"queue": "deliver"},
     "channels_in.tasks.poll_mailbox": {"queue": "ingest"},
     "channels_in.tasks.poll_due_mailboxes": {"queue": "ingest"},
+    "channels_in.shops.tasks.*": {"queue": "ingest"},
+    "customers.tasks.*": {"queue": "reports"},
     "sla.tasks.*": {"queue": "default"},
     "feedback.tasks.*": {"queue": "default"},
 }
@@ -41,6 +44,17 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # Shops without webhooks (BASE) are polled for new and changed orders.
+    "poll-shops": {
+        "task": "channels_in.shops.tasks.poll_shops",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
+    # Retention: content of tickets solved longer ago than RETENTION_DAYS is redacted.
+    "expire-personal-data": {
+        "task": "customers.tasks.expire_personal_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # CSAT surveys and follow-ups whose send time has come (feedback app).
     "send-due-feedback": {
         "task": "feedback.tasks.send_due_feedback",
@@ -49,3 +63,5 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+# Task modules that are not an app's own `tasks.py`.
+app.conf.imports = ["channels_in.shops.tasks"]

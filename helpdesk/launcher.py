@@ -72,6 +72,8 @@ def app_processes(port: str) -> dict[str, list[str]]:
             "--schedule",
             str(VAR / "celerybeat-schedule"),
         ],
+        # IMAP IDLE: a mailbox that supports it is polled the moment mail arrives.
+        "idle": [PYTHON, "manage.py", "idle_mailboxes"],
     }
 
 

@@ -204,6 +204,33 @@ SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@madoguchi.localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"Madoguchi Support <{SUPPORT_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- privacy --------------------------------------------------------------------------------
+# Solved tickets older than this many days get their content redacted (0 keeps everything).
+RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "0"))
+# Extra regular expressions masked in inbound text besides cards, My Number and passwords,
+# one per line (a regular expression may itself contain commas).
+PII_REDACT_PATTERNS = [
+    line.strip() for line in os.environ.get("PII_REDACT_PATTERNS", "").splitlines() if line.strip()
+]
+
+# Inbound-mail webhooks (/webhooks/email/<esp>/, django-anymail): an ESP whose secret is
+# unset answers 404, so no endpoint is ever open without one.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    }.items()
+    if value
+}
+# Japanese recipients: "off", "japanese" (every Japanese reply) or "mobile" (carrier domains).
+MAIL_ISO2022JP = os.environ.get("MAIL_ISO2022JP", "off")
+# Held as a mail storm: more than MAIL_RATE_LIMIT mails from one sender in the window.
+MAIL_RATE_LIMIT = int(os.environ.get("MAIL_RATE_LIMIT", "20"))
+MAIL_RATE_WINDOW_SECONDS = int(os.environ.get("MAIL_RATE_WINDOW_SECONDS", "600"))
+# Our own addresses besides SUPPORT_EMAIL and the mailboxes: mail from them never opens a ticket.
+MAIL_OWN_ADDRESSES = env_list("MAIL_OWN_ADDRESSES")
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -230,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Status",
         "TicketPriorityEnum": "tickets.models.Priority",
         "TicketChannelEnum": "tickets.models.Channel",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
+        "ArticleLanguageEnum": "knowledge.models.Language",
     },
 }
 
@@ -241,6 +270,12 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent only on HTTPS responses (behind the proxy's X-Forwarded-Proto), so plain-HTTP
+# development is unaffected; a year, as browsers' preload rules expect.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+# Login throttling: allauth's default ACCOUNT_RATE_LIMITS (failed logins 10/min per IP and 5 per
+# 5 minutes per account; signup and password reset per IP) over the Redis cache.
 
 LOGGING = {
     "version": 1,

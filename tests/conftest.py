@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 def _worker_redis_url() -> str:
     """Each xdist worker gets its own Redis database, so queues and groups never mix."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 1 + int(worker.removeprefix("gw") or 0)
+    # Runs given different base databases (db=N) on one Redis stay apart too: N*2+1, N*2+2, …
+    given = re.search(r"(?:[?&]db=|/)(\d+)$", settings.REDIS_URL)
+    base_db = int(given.group(1)) if given else 0
+    index = base_db * 2 + 1 + int(worker.removeprefix("gw") or 0)
     base = settings.REDIS_URL.split("?")[0]
     if base.startswith("unix://"):
         return f"{base}?db={index}"
