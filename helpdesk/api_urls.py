@@ -33,5 +33,5 @@ urlpatterns = [
     path("macros/", MacroListApi.as_view(), name="macro-list"),
     path("macros/<int:pk>/", MacroDetailApi.as_view(), name="macro-detail"),
     # Last: anything else under /api/v1/ answers with JSON, not the HTML 404 page.
-    re_path(r"^.*$", api_not_found),
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

@@ -60,6 +60,10 @@ def _articles_for(viewer) -> QuerySet[Article]:
     )
 
 
+# Published articles are public: credentials are optional (staff see drafts with them).
+PUBLIC_READ = [{"tokenAuth": []}, {"cookieAuth": []}, {}]
+
+
 class ArticleListApi(APIView):
     permission_classes = [ReadPublicWriteEditors]
     pagination_class = ArticlePagination
@@ -67,6 +71,7 @@ class ArticleListApi(APIView):
     @extend_schema(
         operation_id="articles_list",
         parameters=[ArticleFilterSerializer],
+        auth=PUBLIC_READ,
         responses={200: ArticleOutputSerializer(many=True), **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
@@ -123,6 +128,7 @@ class ArticleDetailApi(APIView):
 
     @extend_schema(
         operation_id="articles_retrieve",
+        auth=PUBLIC_READ,
         responses={200: ArticleOutputSerializer, **error_responses(404)},
     )
     def get(self, request: Request, pk: int) -> Response:

@@ -7,7 +7,7 @@ one in for a ticket exactly as the ticket page would.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.request import Request
@@ -69,7 +69,10 @@ def _views_payload(viewer) -> list[dict]:
 class ViewListApi(APIView):
     @extend_schema(
         operation_id="views_list",
-        responses={200: ViewOutputSerializer(many=True), **error_responses(401, 403)},
+        responses={
+            200: inline_serializer("ViewList", {"results": ViewOutputSerializer(many=True)}),
+            **error_responses(401, 403),
+        },
     )
     def get(self, request: Request) -> Response:
         return Response({"results": _views_payload(request.user)})
@@ -171,7 +174,10 @@ class MacroListApi(APIView):
     @extend_schema(
         operation_id="macros_list",
         parameters=[MacroFilterSerializer],
-        responses={200: MacroOutputSerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: inline_serializer("MacroList", {"results": MacroOutputSerializer(many=True)}),
+            **error_responses(400, 401, 403),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = MacroFilterSerializer(data=request.query_params)
