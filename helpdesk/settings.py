@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "feedback",
     "livechat",
     "sla",
+    "automations",
 ]
 
 MIDDLEWARE = [

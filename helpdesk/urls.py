@@ -18,6 +18,7 @@ urlpatterns = [
     path("agent/customers/", include("customers.urls")),
     path("agent/", include("tickets.urls")),
     path("agent/settings/", include("channels_in.settings_urls")),
+    path("agent/automations/", include("automations.urls")),
     path("help/", include("knowledge.urls")),
     path("help/", include("channels_in.urls")),
     path("webhooks/", include("channels_in.webhook_urls")),
