@@ -48,7 +48,8 @@ HARD_MAX_AGE = timezone.timedelta(days=3660)
 
 
 def _link_problem(request, *, expired: bool, language: str | None = None) -> HttpResponse:
-    with translation.override(language or settings.LANGUAGE_CODE):
+    # A link we cannot read names no customer: speak the visitor's own (browser) language.
+    with translation.override(language or translation.get_language()):
         return render(
             request,
             "feedback/link_problem.html",

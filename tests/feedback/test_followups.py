@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from feedback.models import FollowUp, FollowUpStatus, FollowUpTemplate
 from feedback.services import followups
@@ -100,7 +102,8 @@ def test_customer_says_it_does_not_work_and_the_ticket_reopens(client, agent, te
     client.cookies["django_language"] = "en"
     again = client.post(url, {"fixed": "yes"})
     assert again.status_code == 400
-    assert "already have your answer" in again.content.decode()
+    with translation.override(followup.language or settings.LANGUAGE_CODE):
+        assert gettext("Thank you, we already have your answer.") in again.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from feedback.models import Survey, SurveyResponse
 from feedback.services.surveys import survey_url
@@ -95,7 +96,8 @@ def test_change_after_the_window_is_refused_with_a_clear_page(en, sent_survey):
 
     page = en.post(url, {"rating": "0"})
     assert page.status_code == 400
-    assert "can no longer be changed" in page.content.decode()
+    with translation.override(sent_survey.language):  # the survey speaks the customer's language
+        assert gettext("This rating can no longer be changed.") in page.content.decode()
     assert SurveyResponse.objects.get().rating == 1
     # The link still shows the recorded rating, with no form.
     shown = en.get(url + "?rating=0").content.decode()
@@ -187,7 +189,9 @@ def test_answers_per_survey_are_rate_limited(en, sent_survey):
         en.post(url, {"rating": "1"})
     page = en.post(url, {"rating": "0"})
     assert page.status_code == 400
-    assert "Too many answers" in page.content.decode()
+    with translation.override(sent_survey.language):
+        expected = gettext("Too many answers in a short time. Please try again in an hour.")
+    assert expected in page.content.decode()
     assert SurveyResponse.objects.get().rating == 1
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from tests.factories import MessageFactory, TicketFactory, UserFactory
 from tickets import bulk, selectors
@@ -50,7 +51,7 @@ def test_bulk_update_changes_each_ticket_and_sends_one_event_each(agent):
     ],
 )
 def test_bulk_update_refuses_bad_requests(agent, ids, changes, message):
-    with pytest.raises(ValidationError, match=message):
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
         bulk.bulk_update_tickets(ticket_ids=ids, actor=agent, **changes)
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels_in.models import DeliveryStatus, OutboundDelivery
 from tests.channels_in.social.provider import JPEG, Reply
@@ -230,7 +230,7 @@ def test_outside_the_window_needs_a_template(
     _post_corpus(corpus, client, account, "whatsapp-text", django_capture_on_commit_callbacks)
     ticket = Ticket.objects.get()
     Message.objects.filter(ticket=ticket).update(created_at=timezone.now() - timedelta(hours=25))
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         _reply(ticket, agent, "まだ有効ですか", django_capture_on_commit_callbacks)
     assert "24-hour window closed" in refused.value.messages[0]
     assert not cloud_api.sent("POST", "/100000000000002/messages")
