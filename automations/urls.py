@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "automations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.automation_list, name="automations"),
+    path("new/", views.automation_edit, name="automation-new"),
+    path("<int:pk>/", views.automation_edit, name="automation-edit"),
+    path("<int:pk>/delete/", views.automation_delete, name="automation-delete"),
+    path("routing/", views.routing_list, name="routing"),
+    path("routing/new/", views.routing_edit, name="routing-new"),
+    path("routing/<int:pk>/", views.routing_edit, name="routing-edit"),
+    path("routing/<int:pk>/delete/", views.routing_delete, name="routing-delete"),
+    path("move/<str:kind>/<int:pk>/<str:direction>/", views.move, name="move"),
+    path("assignment/", views.assignment, name="assignment"),
+    path("assignment/teams/<int:team_id>/", views.team_assignment_edit, name="team-edit"),
+    path("assignment/agents/<int:user_id>/", views.agent_edit, name="agent-edit"),
+    path("webhooks/", views.webhook_list, name="webhooks"),
+    path("webhooks/new/", views.webhook_edit, name="webhook-new"),
+    path("webhooks/<int:pk>/", views.webhook_edit, name="webhook-edit"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook-delete"),
+    path("log/", views.run_log, name="log"),
+]

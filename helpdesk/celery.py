@@ -17,6 +17,8 @@ app.conf.task_routes = {
     "channels_in.tasks.poll_mailbox": {"queue": "ingest"},
     "channels_in.tasks.poll_due_mailboxes": {"queue": "ingest"},
     "channels_in.shops.tasks.*": {"queue": "ingest"},
+    "channels_in.tasks.poll_x_accounts": {"queue": "ingest"},
+    "channels_in.tasks.poll_x_account": {"queue": "ingest"},
     "customers.tasks.*": {"queue": "reports"},
     "sla.tasks.*": {"queue": "default"},
     "feedback.tasks.*": {"queue": "default"},
@@ -44,6 +46,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # X accounts without the Account Activity webhook are polled for mentions and DMs.
+    "poll-x-accounts": {
+        "task": "channels_in.tasks.poll_x_accounts",
+        "schedule": 120.0,
+        "options": {"expires": 120.0},
+    },
     # Shops without webhooks (BASE) are polled for new and changed orders.
     "poll-shops": {
         "task": "channels_in.shops.tasks.poll_shops",
@@ -55,12 +63,14 @@ app.conf.beat_schedule = {
         "task": "customers.tasks.expire_personal_data",
         "schedule": crontab(hour=3, minute=30),
     },
+    "retry-webhooks": {"task": "automations.tasks.retry_due_webhooks", "schedule": 60.0},
     # CSAT surveys and follow-ups whose send time has come (feedback app).
     "send-due-feedback": {
         "task": "feedback.tasks.send_due_feedback",
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    "sla-reports": {"task": "sla.tasks.sla_scheduled_reports", "schedule": 3600.0},
 }
 app.autodiscover_tasks()
 # Task modules that are not an app's own `tasks.py`.

@@ -106,6 +106,7 @@ class Command(BaseCommand):
         from feedback.seeding import seed_demo_feedback  # CSAT ratings, follow-up, items
 
         seed_demo_feedback()
+        call_command("seed_automations", verbosity=0)  # auto-reply, routing, assignment
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo admin: {admin.email} / password: {ADMIN_PASSWORD}  (sign in at /accounts/login/)"

@@ -1,0 +1,315 @@
+"""Routing rules, automatic assignment, event automations, and the record of what they did."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Channel, Priority, Status, Team, Ticket
+
+
+def _labels(values: list[str], choices) -> list[str]:
+    names = dict(choices)
+    return [str(names.get(value, value)) for value in values]
+
+
+def _choices_list(choices, verbose: str) -> ArrayField:
+    return ArrayField(
+        models.CharField(max_length=20, choices=choices),
+        verbose_name=verbose,
+        default=list,
+        blank=True,
+    )
+
+
+class RoutingRule(models.Model):
+    """On a new ticket the first active rule (by position) whose set conditions all match
+    gives the ticket its team and priority. An empty condition matches anything."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    channels = _choices_list(Channel.choices, _("channels"))
+    keywords = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("keywords"), default=list, blank=True
+    )
+    customer_tags = ArrayField(
+        models.CharField(max_length=60), verbose_name=_("customer tags"), default=list, blank=True
+    )
+    vip_only = models.BooleanField(_("VIP customers only"), default=False)
+    languages = ArrayField(
+        models.CharField(max_length=10), verbose_name=_("languages"), default=list, blank=True
+    )
+    set_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("route to team"),
+    )
+    set_priority = models.CharField(
+        _("set priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return _labels(self.channels, Channel.choices)
+
+
+class AssignmentMode(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
+class TeamAssignment(models.Model):
+    """How a team hands out its new tickets among its members who are online."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="assignment")
+    mode = models.CharField(
+        _("method"),
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.ROUND_ROBIN,
+    )
+    active = models.BooleanField(_("assign automatically"), default=True)
+    # Only when this is set do agents need the ticket customer's language among their skills.
+    match_language = models.BooleanField(_("match the customer's language"), default=False)
+    # Round robin's pointer: the next pick is the first candidate after this user id.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return str(self.team)
+
+
+DEFAULT_CAPACITY = {Channel.CHAT: 3, Channel.EMAIL: 20}
+DEFAULT_CAPACITY_OTHER = 20
+
+
+class AgentCapacity(models.Model):
+    """How many unsolved tickets of one channel an agent may hold before auto-assignment
+    passes them by. Without a row the defaults apply (3 chats, 20 of anything else)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="capacities"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    max_open = models.PositiveIntegerField(_("open tickets at most"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="agent_capacity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.channel} ≤ {self.max_open}"
+
+
+class AgentSkills(models.Model):
+    """Languages (ja, en, …) an agent answers in; used when a team matches languages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills"
+    )
+    languages = ArrayField(
+        models.CharField(max_length=10), verbose_name=_("languages"), default=list, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {', '.join(self.languages)}"
+
+
+class WebhookEndpoint(models.Model):
+    """An outside URL automations post to (a Slack incoming webhook, an internal service).
+    Bodies are signed with HMAC-SHA256 of the secret (header X-Madoguchi-Signature)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationEvent(models.TextChoices):
+    CREATED = "created", _("Ticket created")
+    CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+
+
+class Automation(models.Model):
+    """When `event` happens and every set condition matches, do every set action."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    event = models.CharField(_("when"), max_length=20, choices=AutomationEvent.choices)
+    # Conditions: empty matches anything.
+    channels = _choices_list(Channel.choices, _("channels"))
+    statuses = _choices_list(Status.choices, _("statuses"))
+    priorities = _choices_list(Priority.choices, _("priorities"))
+    tags = ArrayField(
+        models.CharField(max_length=60), verbose_name=_("ticket tags"), default=list, blank=True
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("team is"),
+    )
+    keywords = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("keywords"), default=list, blank=True
+    )
+    # Actions.
+    set_priority = models.CharField(
+        _("set priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    set_status = models.CharField(
+        _("set status"), max_length=10, choices=Status.choices, blank=True
+    )
+    set_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("set team"),
+    )
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("assign to"),
+    )
+    add_tags = ArrayField(
+        models.CharField(max_length=60), verbose_name=_("add tags"), default=list, blank=True
+    )
+    notify_text = models.CharField(_("notify agents"), max_length=300, blank=True)
+    reply_text = models.TextField(_("auto-reply to the customer"), max_length=5000, blank=True)
+    webhook = models.ForeignKey(
+        WebhookEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("post to webhook"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return _labels(self.channels, Channel.choices)
+
+    @property
+    def status_labels(self) -> list[str]:
+        return _labels(self.statuses, Status.choices)
+
+    @property
+    def priority_labels(self) -> list[str]:
+        return _labels(self.priorities, Priority.choices)
+
+
+class RunKind(models.TextChoices):
+    ROUTING = "routing", _("Routing")
+    ASSIGNMENT = "assignment", _("Assignment")
+    AUTOMATION = "automation", _("Automation")
+    AUTO_REPLY = "auto_reply", _("Auto-reply")
+
+
+class RunOutcome(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class AutomationRun(models.Model):
+    """One thing routing, assignment or an automation did (or refused to do) to a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs")
+    kind = models.CharField(max_length=20, choices=RunKind.choices)
+    automation = models.ForeignKey(
+        Automation, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    name = models.CharField(max_length=120)  # kept when the rule is deleted
+    event = models.CharField(max_length=20, blank=True)
+    outcome = models.CharField(max_length=10, choices=RunOutcome.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["ticket", "-created_at"], name="automation_run_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} on {self.ticket_id}: {self.outcome}"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One POST to a webhook: retried with backoff until sent or out of attempts."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    automation = models.ForeignKey(
+        Automation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.endpoint_id} #{self.pk}: {self.status}"
