@@ -15,8 +15,9 @@ class InboundStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSED = "processed", _("Processed")
     FAILED = "failed", _("Failed")
-    # Parsed fine, but the sender is blocked: kept, no ticket, no notification.
-    HELD = "held", _("Held (sender blocked)")
+    # Kept raw, no ticket, nothing sent back, until an admin releases it: a blocked sender,
+    # an automatic reply or a mail storm (the event's `error` says which).
+    HELD = "held", _("Held")
 
 
 class InboundEvent(models.Model):
@@ -268,6 +269,11 @@ class SocialAccount(models.Model):
     # Messenger / Instagram: answer up to 7 days late with the HUMAN_AGENT message tag.
     use_human_agent_tag = models.BooleanField(_("use the HUMAN_AGENT tag"), default=True)
     active = models.BooleanField(_("active"), default=True)
+    # X without the Account Activity webhook: beat polls mentions and DMs instead.
+    poll_enabled = models.BooleanField(_("poll instead of webhooks"), default=False)
+    # Where polling stopped, per stream ({"mentions": "<newest tweet id>", "dms": "<id>"}).
+    poll_state = models.JSONField(default=dict, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -111,9 +111,7 @@ def process_inbound(event_id: int) -> InboundEvent:
             log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
             event.status = InboundStatus.FAILED
             event.error = f"{exc.__class__.__name__}: {exc}"[:5000]
-            retry = event.attempts < MAX_ATTEMPTS and not isinstance(
-                exc, registry.MalformedPayload
-            )
+            retry = event.attempts < MAX_ATTEMPTS and not isinstance(exc, registry.MalformedPayload)
             event.next_attempt_at = timezone.now() + backoff(event.attempts) if retry else None
         else:
             kept = [message for message in stored if message is not None]
@@ -125,6 +123,35 @@ def process_inbound(event_id: int) -> InboundEvent:
             event.message = kept[0] if kept else None
         event.save()
     return event
+
+
+class NotActionable(Exception):
+    """The event is gone or not in the state the admin's action needs (already handled)."""
+
+
+def release_held_event(event_id: int) -> InboundEvent:
+    """An admin looked at a held event and found it real: file it as an ordinary message.
+
+    The release is remembered on the event, so the mail screens let it through; a blocked
+    sender's event is held again (unblock the customer first). Used by the settings pages and
+    `manage.py release_inbound`.
+    """
+    from .mail.screening import RELEASED
+
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.status != InboundStatus.HELD:
+            raise NotActionable(event_id)
+        event.headers = {**event.headers, RELEASED: True}
+        event.save(update_fields=["headers"])
+    return process_inbound(event_id)
+
+
+def retry_failed_event(event_id: int) -> InboundEvent:
+    """Process a failed event again now, whatever its backoff says (`replay_inbound`)."""
+    if not InboundEvent.objects.filter(pk=event_id, status=InboundStatus.FAILED).exists():
+        raise NotActionable(event_id)
+    return process_inbound(event_id)
 
 
 def events_due_for_retry(limit: int = 100) -> list[int]:

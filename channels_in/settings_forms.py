@@ -123,6 +123,7 @@ class SocialAccountForm(forms.ModelForm):
             "template_name",
             "template_language",
             "use_human_agent_tag",
+            "poll_enabled",
             "active",
         ]
         widgets = {
@@ -184,6 +185,15 @@ class SocialAccountForm(forms.ModelForm):
             fields["use_human_agent_tag"].help_text = _(
                 "Lets agents answer up to 7 days after the customer's last message, as Meta "
                 "allows for human support. Off: replies stop after 24 hours."
+            )
+
+        if self.instance.kind != "x":
+            del fields["poll_enabled"]
+        else:
+            fields["poll_enabled"].help_text = _(
+                "For X plans without the Account Activity webhook: mentions and direct "
+                "messages are fetched every couple of minutes, from where the last poll "
+                "stopped."
             )
 
     @staticmethod

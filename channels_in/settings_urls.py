@@ -19,6 +19,8 @@ urlpatterns = [
     path("social/<int:pk>/test/", views.social_test, name="social_test"),
     path("social/<int:pk>/active/", views.social_set_active, name="social_set_active"),
     path("social/<int:pk>/webhook/", views.social_register_webhook, name="social_webhook"),
+    path("inbound/<int:pk>/release/", views.inbound_release, name="inbound_release"),
+    path("inbound/<int:pk>/retry/", views.inbound_retry, name="inbound_retry"),
     # Logging a call is agents' work, not a setting; it lives here with the phone channel.
     path("calls/new/", views.call_log, name="call_log"),
     path("calls/ticket/<int:ticket_pk>/", views.call_log, name="ticket_call_log"),

@@ -54,10 +54,17 @@ def admin_required(view):
 @settings_viewer_required
 @require_GET
 def mailbox_list(request):
+    events, events_total = selectors.events_needing_attention(kinds=["email"])
     return render(
         request,
         "channels_in/settings/mailbox_list.html",
-        {"accounts": selectors.mail_accounts(), "can_edit": _can_edit(request)},
+        {
+            "accounts": selectors.mail_accounts(),
+            "can_edit": _can_edit(request),
+            "attention_events": events,
+            "attention_total": events_total,
+            "attention_from": "mailboxes",
+        },
     )
 
 
@@ -190,10 +197,17 @@ def social_list(request):
     for group in groups:
         for account in group["accounts"]:
             account.webhook_url = social_accounts.webhook_url(account)
+    events, events_total = selectors.events_needing_attention(kinds=SocialKind.values)
     return render(
         request,
         "channels_in/social/account_list.html",
-        {"groups": groups, "can_edit": _can_edit(request)},
+        {
+            "groups": groups,
+            "can_edit": _can_edit(request),
+            "attention_events": events,
+            "attention_total": events_total,
+            "attention_from": "social",
+        },
     )
 
 
@@ -240,9 +254,7 @@ def _social_form(request, account):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(
-                    request, _("Account “%(name)s” saved.") % {"name": candidate.name}
-                )
+                messages.success(request, _("Account “%(name)s” saved.") % {"name": candidate.name})
                 return redirect("agent_settings:social_edit", pk=candidate.pk)
     if not _can_edit(request):
         for field in form.fields.values():
@@ -301,6 +313,62 @@ def social_register_webhook(request, pk: int):
 def _social_back(request, account):
     if request.POST.get("from") == "edit":
         return redirect("agent_settings:social_edit", pk=account.pk)
+    return redirect("agent_settings:social_accounts")
+
+
+# --- held and failed inbound events (the buttons beside `release_inbound` / `replay_inbound`) --
+
+
+@admin_required
+@require_POST
+def inbound_release(request, pk: int):
+    from . import services
+    from .models import InboundStatus
+
+    try:
+        event = services.release_held_event(pk)
+    except services.NotActionable:
+        messages.error(request, _("Event %(id)s is not held (any more).") % {"id": pk})
+        return _attention_back(request)
+    _report_outcome(request, event, InboundStatus)
+    return _attention_back(request)
+
+
+@admin_required
+@require_POST
+def inbound_retry(request, pk: int):
+    from . import services
+    from .models import InboundStatus
+
+    try:
+        event = services.retry_failed_event(pk)
+    except services.NotActionable:
+        messages.error(request, _("Event %(id)s has not failed (any more).") % {"id": pk})
+        return _attention_back(request)
+    _report_outcome(request, event, InboundStatus)
+    return _attention_back(request)
+
+
+def _report_outcome(request, event, InboundStatus) -> None:
+    if event.status == InboundStatus.PROCESSED:
+        messages.success(request, _("Event %(id)s was filed.") % {"id": event.pk})
+    elif event.status == InboundStatus.HELD:
+        messages.warning(
+            request,
+            _("Event %(id)s is held again: %(reason)s")
+            % {"id": event.pk, "reason": event.error or _("the sender is blocked")},
+        )
+    else:
+        messages.error(
+            request,
+            _("Event %(id)s failed again: %(error)s") % {"id": event.pk, "error": event.error},
+        )
+
+
+def _attention_back(request):
+    # A fixed set of pages, never a free-form "next" URL.
+    if request.POST.get("from") == "mailboxes":
+        return redirect("agent_settings:mailboxes")
     return redirect("agent_settings:social_accounts")
 
 

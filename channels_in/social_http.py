@@ -19,6 +19,7 @@ from .models import SocialAccount
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
 # Attachments bigger than this are not downloaded: the message keeps a note instead.
 MAX_MEDIA_BYTES = 25 * 1024 * 1024
 
@@ -52,13 +53,23 @@ def request(
     params: dict | None = None,
     headers: dict | None = None,
     auth: tuple[str, str] | None = None,
+    files: dict | None = None,
 ) -> ProviderResponse:
     """One API call. Network errors, 429 and 5xx raise `ProviderUnavailable`; any other
-    status is returned for the adapter to judge (it knows the provider's error codes)."""
+    status is returned for the adapter to judge (it knows the provider's error codes).
+    `files` (name → (filename, bytes, content type)) makes it a multipart upload."""
     try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        with httpx.Client(timeout=UPLOAD_TIMEOUT if files else TIMEOUT) as client:
             response = client.request(
-                method, url, json=json, data=data, params=params, headers=headers, auth=auth
+                method,
+                url,
+                json=json,
+                data=data,
+                params=params,
+                headers=headers,
+                auth=auth,
+                files=files,
+                follow_redirects=False,
             )
     except httpx.HTTPError as exc:
         raise ProviderUnavailable(f"{exc.__class__.__name__}: {exc}") from exc

@@ -41,3 +41,19 @@ def poll_mailbox(account_id: int) -> None:
 def poll_due_mailboxes() -> None:
     for account_id in accounts.claim_due_mailboxes():
         accounts.enqueue_poll(account_id)
+
+
+@shared_task(name="channels_in.tasks.poll_x_accounts", ignore_result=True)
+def poll_x_accounts() -> None:
+    """Beat tick: queue one poll per X account that polls instead of using webhooks."""
+    from . import x_polling
+
+    for account_id in x_polling.accounts_to_poll():
+        poll_x_account.delay(account_id)
+
+
+@shared_task(name="channels_in.tasks.poll_x_account", ignore_result=True)
+def poll_x_account(account_id: int) -> None:
+    from . import x_polling
+
+    x_polling.poll_account(account_id)

@@ -14,8 +14,11 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
-from . import registry, services
+from tickets.downloads import attachment_response
+
+from . import registry, services, social_media
 from .models import SocialAccount, SocialKind
 from .registry import MalformedPayload
 from .social_common import EVENT_HEADER, SocialAdapter
@@ -96,3 +99,21 @@ def social_webhook(request, kind: str, account_id: int) -> HttpResponse:
         stored += created
         duplicates += not created
     return adapter.ack(stored, duplicates)
+
+
+@require_GET
+def media_link(request, token: str, filename: str) -> HttpResponse:
+    """A file of an agent's reply, fetched by the platform (or the customer) by signed link.
+
+    The file name in the path is only for the platforms that read it; the token alone says
+    which file. A bad or expired link is a plain 404: it tells a prober nothing.
+    """
+    try:
+        attachment = social_media.attachment_for_link(token)
+    except social_media.BadMediaLink as exc:
+        log.info("media link refused: %s", exc)
+        return _error(404, "no such file")
+    try:
+        return attachment_response(attachment)
+    except FileNotFoundError:
+        return _error(404, "no such file")

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from feedback import quick_replies
 from tickets.inbound import IncomingMessage
 
 from .. import social_http
@@ -49,6 +50,9 @@ DATA_BASE_URL = "https://api-data.line.me"
 REPLY_TOKEN_TTL = timedelta(seconds=50)
 MAX_TEXT = 5000
 MAX_MESSAGES = 5  # per reply / push request
+# Image messages: HTTPS, JPEG or PNG, at most 10 MB (the preview: 1 MB, shown as it loads).
+IMAGE_TYPES = ("image/jpeg", "image/png")
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
 _RETRY_KEY_NAMESPACE = uuid.UUID("0b5c5e8e-7c41-4a0c-9a43-4d0f0f3c7a11")
 
 
@@ -72,6 +76,11 @@ class LineAdapter(SocialAdapter):
     def parse_item(self, item: dict, account: SocialAccount, event: InboundEvent):
         source = item.get("source") or {}
         user_id = source.get("userId", "")
+        if item.get("type") == "postback" and user_id:
+            # A tapped CSAT button: a rating, not a message to file (nor to reopen with).
+            data = (item.get("postback") or {}).get("data")
+            quick_replies.record_quick_reply(channel="line", handle=user_id, payload=data or "")
+            return []
         if item.get("type") != "message" or not user_id:
             # follow / unfollow / postback / beacon / join …: stored, nothing to file.
             return []
@@ -140,37 +149,45 @@ class LineAdapter(SocialAdapter):
         ticket = delivery.message.ticket
         account = account_for_ticket(ticket, self.kind)
         token = access_token(account)
-        pieces = split_text(delivery.message.body_text, MAX_TEXT)[:MAX_MESSAGES]
-        if not pieces:
+        messages = _messages(delivery.message)
+        if not messages:
             raise PermanentDeliveryError(_("LINE messages need text."))
-        messages = [{"type": "text", "text": piece} for piece in pieces]
+        buttons = quick_replies.buttons_for(delivery.message)
+        if buttons:  # a CSAT survey: LINE shows quick replies under the last message only
+            messages[-1]["quickReply"] = {
+                "items": [
+                    {
+                        "type": "action",
+                        "action": {
+                            "type": "postback",
+                            "label": b.label,
+                            "data": b.payload,
+                            "displayText": b.label,
+                        },
+                    }
+                    for b in buttons
+                ]
+            }
+        # LINE takes at most five messages a request: the first batch may use the reply
+        # token, the rest are pushed, each batch with its own retry key.
+        batches = [messages[i : i + MAX_MESSAGES] for i in range(0, len(messages), MAX_MESSAGES)]
+        sent = []
         reply_token = _fresh_reply_token(ticket)
-        if reply_token:
-            response = social_http.request(
-                "POST",
-                f"{social_http.base_url(account)}/v2/bot/message/reply",
-                json={"replyToken": reply_token, "messages": messages},
-                headers=bearer(token),
-            )
-            if response.ok:
-                return _sent_ids(response.body)
-            # An expired or used token: the message still goes out, by push.
-            log.info("LINE reply token refused (%s); pushing instead", response.status)
-        response = social_http.request(
-            "POST",
-            f"{social_http.base_url(account)}/v2/bot/message/push",
-            json={"to": delivery.recipient, "messages": messages},
-            headers={
-                **bearer(token),
-                "X-Line-Retry-Key": str(uuid.uuid5(_RETRY_KEY_NAMESPACE, f"d{delivery.pk}")),
-            },
-        )
-        if response.ok:
-            return _sent_ids(response.body)
-        if response.status == 409 and response.headers.get("x-line-accepted-request-id"):
-            # Our earlier attempt got through; its response was lost.
-            return response.headers["x-line-accepted-request-id"]
-        raise PermanentDeliveryError(_line_error(response))
+        for number, batch in enumerate(batches):
+            if number == 0 and reply_token:
+                response = social_http.request(
+                    "POST",
+                    f"{social_http.base_url(account)}/v2/bot/message/reply",
+                    json={"replyToken": reply_token, "messages": batch},
+                    headers=bearer(token),
+                )
+                if response.ok:
+                    sent.append(_sent_ids(response.body))
+                    continue
+                # An expired or used token: the message still goes out, by push.
+                log.info("LINE reply token refused (%s); pushing instead", response.status)
+            sent.append(_push(account, token, delivery, batch, number))
+        return " ".join(sent)
 
     def test_connection(self, account: SocialAccount) -> ConnectionCheck:
         try:
@@ -187,6 +204,48 @@ class LineAdapter(SocialAdapter):
         if not account.external_id and response.body.get("userId"):
             account.external_id = str(response.body["userId"])
         return ConnectionCheck(True, _("Connected to the LINE bot “%(name)s”.") % {"name": name})
+
+
+def _push(account, token: str, delivery: OutboundDelivery, batch: list, number: int) -> str:
+    # The first batch keeps the key it always had, so a retry of an older delivery matches.
+    key = f"d{delivery.pk}" if number == 0 else f"d{delivery.pk}:{number}"
+    response = social_http.request(
+        "POST",
+        f"{social_http.base_url(account)}/v2/bot/message/push",
+        json={"to": delivery.recipient, "messages": batch},
+        headers={
+            **bearer(token),
+            "X-Line-Retry-Key": str(uuid.uuid5(_RETRY_KEY_NAMESPACE, key)),
+        },
+    )
+    if response.ok:
+        return _sent_ids(response.body)
+    if response.status == 409 and response.headers.get("x-line-accepted-request-id"):
+        # Our earlier attempt got through; its response was lost.
+        return response.headers["x-line-accepted-request-id"]
+    raise PermanentDeliveryError(_line_error(response))
+
+
+def _messages(message) -> list[dict]:
+    """Text pieces, then one image message per JPEG/PNG picture (LINE shows those inline).
+
+    A bot cannot send LINE file, video or audio messages without extra facts (a preview
+    picture, the duration), so other files go as a link at the end of the text.
+    """
+    from ..social_media import outgoing_files
+
+    images, links = [], []
+    for item in outgoing_files(message):
+        if item.content_type in IMAGE_TYPES and item.size <= MAX_IMAGE_BYTES:
+            images.append(
+                {"type": "image", "originalContentUrl": item.url, "previewImageUrl": item.url}
+            )
+        else:
+            links.append(f"{item.filename}: {item.url}")
+    text = message.body_text
+    if links:
+        text = "\n\n".join(part for part in [text.strip(), "\n".join(links)] if part)
+    return [{"type": "text", "text": piece} for piece in split_text(text, MAX_TEXT)] + images
 
 
 def _data_base(account: SocialAccount) -> str:

@@ -18,6 +18,7 @@ import logging
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from feedback import quick_replies
 from tickets.inbound import IncomingMessage
 
 from .. import social_http
@@ -47,6 +48,18 @@ DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 WINDOW_HOURS = 24
 HUMAN_AGENT_HOURS = 24 * 7
 MAX_TEXT = 2000
+# What the Send API takes by URL (bytes per file); Instagram DMs take no other files.
+MESSENGER_MEDIA_LIMITS = {
+    "image": 25 * 1024 * 1024,
+    "video": 25 * 1024 * 1024,
+    "audio": 25 * 1024 * 1024,
+    "file": 25 * 1024 * 1024,
+}
+INSTAGRAM_MEDIA_LIMITS = {
+    "image": 8 * 1024 * 1024,
+    "video": 25 * 1024 * 1024,
+    "audio": 25 * 1024 * 1024,
+}
 # Graph error codes that mean "slow down / try later" rather than "never".
 TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 80006}
 
@@ -126,6 +139,11 @@ class MetaMessagingAdapter(MetaWebhookMixin, SocialAdapter):
         message = item.get("message")
         if not isinstance(message, dict) or message.get("is_echo") or not sender:
             return []  # our own sends echoed back, reactions, postbacks: nothing to file
+        tapped = (message.get("quick_reply") or {}).get("payload")
+        if quick_replies.is_ours(tapped):
+            # A tapped CSAT button: a rating, not a message to file (nor to reopen with).
+            quick_replies.record_quick_reply(channel=self.kind, handle=sender, payload=tapped)
+            return []
         body = message.get("text", "")
         attachments, notes = [], []
         for attachment in message.get("attachments") or []:
@@ -219,6 +237,13 @@ class MetaMessagingAdapter(MetaWebhookMixin, SocialAdapter):
             refuse(str(exc))
         if self._window(message.ticket, account) is None:
             refuse(self._closed_text())
+        from ..social_media import check_attachments
+
+        check_attachments(
+            message,
+            platform=self.platform,
+            limits=INSTAGRAM_MEDIA_LIMITS if self.kind == "instagram" else MESSENGER_MEDIA_LIMITS,
+        )
 
     def deliver(self, delivery: OutboundDelivery) -> str:
         ticket = delivery.message.ticket
@@ -228,13 +253,43 @@ class MetaMessagingAdapter(MetaWebhookMixin, SocialAdapter):
         if window is None:
             raise PermanentDeliveryError(self._closed_text())
         ids = []
-        for piece in split_text(delivery.message.body_text, MAX_TEXT):
+        pieces = split_text(delivery.message.body_text, MAX_TEXT)
+        buttons = quick_replies.buttons_for(delivery.message)
+        for index, piece in enumerate(pieces):
+            sent: dict = {"text": piece}
+            if buttons and index == len(pieces) - 1:  # a CSAT survey: buttons under the end
+                sent["quick_replies"] = [
+                    {"content_type": "text", "title": b.label, "payload": b.payload}
+                    for b in buttons
+                ]
             response = social_http.request(
                 "POST",
                 f"{social_http.base_url(account)}/{account.external_id or 'me'}/messages",
                 json={
                     "recipient": {"id": delivery.recipient},
-                    "message": {"text": piece},
+                    "message": sent,
+                    **window,
+                },
+                headers=bearer(token),
+            )
+            if not response.ok:
+                raise graph_error(response, self.platform)
+            ids.append(str(response.body.get("message_id", "")))
+        from ..social_media import outgoing_files
+
+        for item in outgoing_files(delivery.message):
+            # One attachment per Send API call; Meta fetches the file from our signed link.
+            response = social_http.request(
+                "POST",
+                f"{social_http.base_url(account)}/{account.external_id or 'me'}/messages",
+                json={
+                    "recipient": {"id": delivery.recipient},
+                    "message": {
+                        "attachment": {
+                            "type": item.family,
+                            "payload": {"url": item.url, "is_reusable": False},
+                        }
+                    },
                     **window,
                 },
                 headers=bearer(token),

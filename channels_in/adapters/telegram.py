@@ -30,10 +30,15 @@ from ..social_common import (
     same,
     split_text,
 )
+from ..social_media import check_attachments, outgoing_files
 
 DEFAULT_BASE_URL = "https://api.telegram.org"
 MAX_TEXT = 4096
 FILE_KINDS = ("document", "video", "audio", "voice", "animation", "video_note", "sticker")
+# Bots upload photos up to 10 MB (shown inline) and any other file up to 50 MB.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_BYTES = 10 * 1024 * 1024
+SEND_LIMITS = dict.fromkeys(("image", "video", "audio", "file"), 50 * 1024 * 1024)
 
 
 class TelegramAdapter(SocialAdapter):
@@ -132,27 +137,33 @@ class TelegramAdapter(SocialAdapter):
         if note:
             notes.append(note)
 
+    def check_reply(self, message) -> None:
+        super().check_reply(message)
+        check_attachments(message, platform="Telegram", limits=SEND_LIMITS)
+
     def deliver(self, delivery: OutboundDelivery) -> str:
         account = account_for_ticket(delivery.message.ticket, self.kind)
         token = access_token(account)
+        base = f"{social_http.base_url(account)}/bot{token}"
         ids = []
         for piece in split_text(delivery.message.body_text, MAX_TEXT):
             response = social_http.request(
-                "POST",
-                f"{social_http.base_url(account)}/bot{token}/sendMessage",
-                json={"chat_id": delivery.recipient, "text": piece},
+                "POST", f"{base}/sendMessage", json={"chat_id": delivery.recipient, "text": piece}
             )
-            if not response.body.get("ok"):
-                reason = response.body.get("description") or response.text[:300]
-                if response.status == 401:
-                    raise PermanentDeliveryError(
-                        _("Telegram refused the bot token (%(reason)s): update it in Settings.")
-                        % {"reason": reason}
-                    )
-                raise PermanentDeliveryError(
-                    _("Telegram refused the message: %(reason)s") % {"reason": reason}
-                )
-            ids.append(str((response.body.get("result") or {}).get("message_id", "")))
+            ids.append(_message_id(response))
+        for item in outgoing_files(delivery.message):
+            # Uploaded, not linked: Telegram fetches only GIF, PDF and ZIP documents by URL.
+            photo = item.content_type in PHOTO_TYPES and item.size <= PHOTO_BYTES
+            method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+            with item.attachment.file.open("rb") as handle:
+                content = handle.read()
+            response = social_http.request(
+                "POST",
+                f"{base}/{method}",
+                data={"chat_id": delivery.recipient},
+                files={field: (item.filename, content, item.content_type)},
+            )
+            ids.append(_message_id(response))
         if not ids:
             raise PermanentDeliveryError(_("Telegram messages need text."))
         return " ".join(ids)
@@ -176,3 +187,17 @@ class TelegramAdapter(SocialAdapter):
         return ConnectionCheck(
             True, _("Connected to the bot @%(name)s.") % {"name": bot.get("username", "")}
         )
+
+
+def _message_id(response: social_http.ProviderResponse) -> str:
+    if not response.body.get("ok"):
+        reason = response.body.get("description") or response.text[:300]
+        if response.status == 401:
+            raise PermanentDeliveryError(
+                _("Telegram refused the bot token (%(reason)s): update it in Settings.")
+                % {"reason": reason}
+            )
+        raise PermanentDeliveryError(
+            _("Telegram refused the message: %(reason)s") % {"reason": reason}
+        )
+    return str((response.body.get("result") or {}).get("message_id", ""))

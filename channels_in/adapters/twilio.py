@@ -37,9 +37,11 @@ from ..social_common import (
     refuse,
     same,
 )
+from ..social_media import outgoing_files
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 MAX_TEXT = 1600  # Twilio's limit for one Body
+MAX_MMS_BYTES = 5 * 1024 * 1024  # all files of one MMS together
 MAX_MEDIA = 10
 FINAL_CALL_STATUSES = {"completed", "busy", "no-answer", "failed", "canceled"}
 
@@ -153,26 +155,33 @@ class SmsAdapter(TwilioAdapter):
         super().check_reply(message)
         if len(message.body_text.strip()) > MAX_TEXT:
             refuse(_("An SMS can hold at most %(n)s characters.") % {"n": MAX_TEXT})
+        files = outgoing_files(message)
+        if len(files) > MAX_MEDIA:
+            refuse(_("An MMS can carry at most %(n)s files.") % {"n": MAX_MEDIA})
+        if sum(item.size for item in files) > MAX_MMS_BYTES:
+            refuse(_("An MMS can carry at most 5 MB of files in all."))
 
     def deliver(self, delivery: OutboundDelivery) -> str:
         account = account_for_ticket(delivery.message.ticket, self.kind)
         token = access_token(account)
         text = delivery.message.body_text.strip()
-        if not text:
+        media = [item.url for item in outgoing_files(delivery.message)]
+        if not text and not media:
             raise PermanentDeliveryError(_("SMS messages need text."))
         if len(text) > MAX_TEXT:
             raise PermanentDeliveryError(
                 _("An SMS can hold at most %(n)s characters.") % {"n": MAX_TEXT}
             )
+        data = {"To": delivery.recipient, "From": account.external_id}
+        if text:
+            data["Body"] = text
+        if media:
+            data["MediaUrl"] = media  # an MMS: Twilio fetches each file from our signed link
+        data["StatusCallback"] = webhook_url(account)
         response = social_http.request(
             "POST",
             f"{social_http.base_url(account)}/2010-04-01/Accounts/{account.api_user}/Messages.json",
-            data={
-                "To": delivery.recipient,
-                "From": account.external_id,
-                "Body": text,
-                "StatusCallback": webhook_url(account),
-            },
+            data=data,
             auth=(account.api_user, token),
         )
         if not response.ok:

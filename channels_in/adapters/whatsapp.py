@@ -34,6 +34,7 @@ from ..social_common import (
     refuse,
     split_text,
 )
+from ..social_media import check_attachments, outgoing_files
 from .meta import MetaWebhookMixin, graph_error, graph_me
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,18 @@ DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 WINDOW_HOURS = 24
 MAX_TEXT = 4096
 MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+# Media sent by link (Cloud API "Supported media types"): bytes per file and accepted types.
+SEND_LIMITS = {
+    "image": 5 * 1024 * 1024,
+    "video": 16 * 1024 * 1024,
+    "audio": 16 * 1024 * 1024,
+    "file": 100 * 1024 * 1024,
+}
+SEND_TYPES = {
+    "image": ("image/jpeg", "image/png"),
+    "video": ("video/mp4", "video/3gpp"),
+    "audio": ("audio/aac", "audio/mp4", "audio/mpeg", "audio/amr", "audio/ogg"),
+}
 # Errors after which a resend cannot help (re-engagement, undeliverable, bad parameters).
 PERMANENT_CODES = {100, 131008, 131009, 131021, 131026, 131047, 131051, 132000, 132001}
 
@@ -185,8 +198,18 @@ class WhatsAppAdapter(MetaWebhookMixin, SocialAdapter):
             account = account_for_ticket(message.ticket, self.kind)
         except PermanentDeliveryError as exc:
             refuse(str(exc))
-        if self._payload(message.body_text, message.ticket, account) is None:
+        payload = self._payload(message.body_text, message.ticket, account)
+        if payload is None:
             refuse(self._closed_text())
+        if outgoing_files(message):
+            if payload["type"] == "template":
+                refuse(
+                    _(
+                        "24-hour window closed: WhatsApp only accepts the message template now, "
+                        "which cannot carry files. Send the text alone."
+                    )
+                )
+            check_attachments(message, platform="WhatsApp", limits=SEND_LIMITS, accepted=SEND_TYPES)
 
     def deliver(self, delivery: OutboundDelivery) -> str:
         ticket = delivery.message.ticket
@@ -217,9 +240,47 @@ class WhatsAppAdapter(MetaWebhookMixin, SocialAdapter):
                     )
                 raise graph_error(response, "WhatsApp")
             ids += [str(m.get("id")) for m in response.body.get("messages") or []]
+        for item in outgoing_files(delivery.message):
+            ids += self._send_media(item, delivery, account, token)
         if not ids:
             raise PermanentDeliveryError(_("WhatsApp messages need text."))
         return " ".join(ids)
+
+    def _send_media(self, item, delivery: OutboundDelivery, account, token: str) -> list[str]:
+        hours = hours_since_customer(delivery.message.ticket)
+        if hours is None or hours >= WINDOW_HOURS:
+            raise PermanentDeliveryError(
+                _("24-hour window closed: WhatsApp does not accept files outside it.")
+            )
+        kind = "document" if item.family == "file" else item.family
+        media = {"link": item.url}
+        if kind == "document":
+            media["filename"] = item.filename
+        response = social_http.request(
+            "POST",
+            f"{social_http.base_url(account)}/{account.external_id}/messages",
+            json={
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": delivery.recipient.lstrip("+"),
+                "type": kind,
+                kind: media,
+            },
+            headers=bearer(token),
+        )
+        if not response.ok:
+            error = response.body.get("error") or {}
+            if error.get("code") in PERMANENT_CODES:
+                raise PermanentDeliveryError(
+                    _("WhatsApp refused the file “%(name)s” (error %(code)s): %(detail)s")
+                    % {
+                        "name": item.filename,
+                        "code": error.get("code"),
+                        "detail": error.get("message", ""),
+                    }
+                )
+            raise graph_error(response, "WhatsApp")
+        return [str(m.get("id")) for m in response.body.get("messages") or []]
 
     def test_connection(self, account: SocialAccount):
         return graph_me(

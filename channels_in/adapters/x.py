@@ -177,6 +177,10 @@ class XAdapter(SocialAdapter):
 
     def check_reply(self, message) -> None:
         super().check_reply(message)
+        if not message.internal and message.attachments.exists():
+            # X takes media only through its chunked upload API, which we do not speak yet:
+            # refuse rather than post the text without the file the agent meant to send.
+            refuse(_("Files cannot be sent on X yet: remove the attachment and send a link."))
         target = self._public_target(message.ticket)
         if target is not None and len(_public_text(message.body_text, target[1])) > MAX_TWEET:
             refuse(

@@ -84,7 +84,7 @@ def build_reply(message: Message, *, recipient: str) -> EmailMultiAlternatives:
     language = ticket.customer.language or settings.LANGUAGE_CODE
     with translation.override(language):
         text = _body_text(message.body_text, quoted)
-        html = _body_html(message.body_text, quoted)
+        html = _body_html(message, quoted)
         sender = from_address(message)
     subject = reply_subject(ticket.subject, ticket.pk)
     mail = EmailMultiAlternatives(
@@ -198,10 +198,19 @@ def _author_name(message: Message) -> str:
     return customer.name or (identity.handle if identity else "") or customer.email
 
 
-def _body_html(reply: str, quoted: Message | None) -> str:
+def _body_html(message: Message, quoted: Message | None) -> str:
     """The reply for HTML clients: the agent's Markdown-ish text rendered and sanitized,
-    the customer's mail under it as a blockquote they fold away."""
-    own = sanitize_html(_markdown.render(reply.strip()))
+    the customer's mail under it as a blockquote they fold away.
+
+    A system message (CSAT survey, follow-up) that stored its own HTML is sent as that HTML:
+    its one-click links are real links there, which rendering the text would not make. It was
+    sanitized when stored and is sanitized again here, so a row edited later cannot smuggle in
+    markup either.
+    """
+    if message.author_kind == AuthorKind.SYSTEM and message.body_html.strip():
+        own = sanitize_html(message.body_html)
+        return f'<html><body><div dir="auto">{own}</div></body></html>'
+    own = sanitize_html(_markdown.render(message.body_text.strip()))
     quote = ""
     quote_source = _quoted_text(quoted)
     if quote_source:

@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from channels_in import services
-from channels_in.mail.screening import RELEASED
-from channels_in.models import InboundEvent, InboundStatus
+from channels_in.models import InboundStatus
 
 
 class Command(BaseCommand):
@@ -26,14 +25,12 @@ class Command(BaseCommand):
     def handle(self, *args: object, ids: list[int], **options: object) -> None:
         refused = 0
         for pk in dict.fromkeys(ids):
-            event = InboundEvent.objects.filter(pk=pk).first()
-            if event is None or event.status != InboundStatus.HELD:
+            try:
+                event = services.release_held_event(pk)
+            except services.NotActionable:
                 self.stderr.write(_("%(id)s: no held inbound event with this id") % {"id": pk})
                 refused += 1
                 continue
-            event.headers = {**event.headers, RELEASED: True}
-            event.save(update_fields=["headers"])
-            event = services.process_inbound(pk)
             result = event.error if event.status == InboundStatus.FAILED else event.status
             self.stdout.write(f"{event.pk}\t{event.kind}\t{result}")
         if refused:
