@@ -7,11 +7,15 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback")
 
     def ready(self) -> None:
+        from customers.erasure import register_personal_data_handler
         from tickets.panels import register_panel
         from tickets.signals import ticket_changed
 
         from .panel import render_ticket_panel
+        from .privacy import FeedbackPersonalData
         from .receivers import on_ticket_changed
 
         ticket_changed.connect(on_ticket_changed, dispatch_uid="feedback.on_ticket_changed")
         register_panel("feedback", render_ticket_panel, order=60)
+        # CSAT comments are the customer's own words: exported, erased and expired with them.
+        register_personal_data_handler(FeedbackPersonalData())

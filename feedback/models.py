@@ -153,6 +153,9 @@ class SurveyResponse(models.Model):
     # Ids of the macros agents applied in the conversation, so reports can say which answers
     # satisfy. Plain ids (not a relation): a macro deleted later leaves its history here.
     macro_ids = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    # Help-center articles agents linked in the conversation (/help/<lang>/a/<id>…), the same
+    # way: which articles are part of answers that satisfy.
+    article_ids = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
     scale = models.CharField(max_length=10, choices=Scale.choices)
     # good/bad: 1 good, 0 bad; five: 1..5 (4 and 5 count as satisfied, the usual CSAT rule).
     rating = models.PositiveSmallIntegerField()

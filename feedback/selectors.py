@@ -7,10 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from customers.models import Order
 from tickets.models import Channel, Macro, Ticket
@@ -35,32 +39,76 @@ def _score(good: int, responses: int) -> float | None:
 
 
 def _responses(
-    *, since: datetime, until: datetime, channel: str | None = None, team_id: int | None = None
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str | None = None,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+    tag: str | None = None,
 ) -> QuerySet[SurveyResponse]:
     responses = SurveyResponse.objects.filter(created_at__gte=since, created_at__lt=until)
     if channel:
         responses = responses.filter(channel=channel)
     if team_id:
         responses = responses.filter(team_id=team_id)
+    if agent_id:
+        responses = responses.filter(agent_id=agent_id)
+    if tag:
+        responses = responses.filter(ticket__tags__name=tag)
     return responses
 
 
 def csat_summary(
-    *, since: datetime, until: datetime, channel: str | None = None, team_id: int | None = None
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str | None = None,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+    tag: str | None = None,
 ) -> dict[str, Any]:
     """CSAT of the responses given in [since, until): counts and percent good (None if none).
 
-    Attributed as at rating time (the response keeps the channel and team it was about).
+    Attributed as at rating time (the response keeps the channel, team and agent it was about).
     """
-    totals = _responses(since=since, until=until, channel=channel, team_id=team_id).aggregate(
-        responses=Count("id"), good=_GOOD
-    )
+    totals = _responses(
+        since=since, until=until, channel=channel, team_id=team_id, agent_id=agent_id, tag=tag
+    ).aggregate(responses=Count("id"), good=_GOOD)
     responses, good = totals["responses"], totals["good"]
     return {
         "responses": responses,
         "good": good,
         "bad": responses - good,
         "score": _score(good, responses),
+    }
+
+
+def csat_by_agent(
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str | None = None,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+    tag: str | None = None,
+) -> dict[int, dict[str, Any]]:
+    """CSAT per agent (as attributed at rating time) for a dashboard's agent rows (1 query)."""
+    grouped = (
+        _responses(
+            since=since, until=until, channel=channel, team_id=team_id, agent_id=agent_id, tag=tag
+        )
+        .exclude(agent_id=None)
+        .values("agent_id")
+        .annotate(n=Count("id"), good=_GOOD)
+    )
+    return {
+        row["agent_id"]: {
+            "responses": row["n"],
+            "good": row["good"],
+            "score": _score(row["good"], row["n"]),
+        }
+        for row in grouped
     }
 
 
@@ -126,6 +174,7 @@ def csat_report(
     return {
         "trend": csat_trend(responses=responses, days=(until - since).days),
         "by_macro": _macro_rows(responses),
+        "by_article": _article_rows(responses),
         "summary": csat_summary(since=since, until=until, channel=channel, team_id=team_id),
         "sent": sent,
         "response_rate": round(100 * answered / sent, 1) if sent else None,
@@ -165,6 +214,64 @@ def _macro_rows(responses: QuerySet[SurveyResponse], limit: int = 20) -> list[Cs
         for pk, (n, good) in counts.items()
     ]
     return sorted(rows, key=lambda row: (-row.responses, row.label))[:limit]
+
+
+@dataclass(frozen=True)
+class ArticleCsatRow(CsatRow):
+    url: str = ""
+
+
+def _article_rows(responses: QuerySet[SurveyResponse], limit: int = 20) -> list[ArticleCsatRow]:
+    """CSAT of the conversations whose agent replies linked each help-center article.
+
+    Titles come from the knowledge app when it is installed (looked up by model name, so
+    feedback does not import it); an article deleted since keeps its row as "#id".
+    """
+    counts: dict[int, list[int]] = {}
+    for article_ids, good in responses.exclude(article_ids=[]).values_list(
+        "article_ids", "is_good"
+    ):
+        for article_id in set(article_ids):
+            total = counts.setdefault(article_id, [0, 0])
+            total[0] += 1
+            total[1] += int(good)
+    if not counts:
+        return []
+    titles = _article_titles(list(counts))
+    rows = [
+        ArticleCsatRow(
+            key=pk,
+            label=titles.get(pk, (f"#{pk}", ""))[0],
+            responses=n,
+            good=good,
+            url=titles.get(pk, ("", ""))[1],
+        )
+        for pk, (n, good) in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.responses, row.label))[:limit]
+
+
+def _article_titles(article_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Article id → (title in the viewer's language if there is one, help-center URL)."""
+    if not apps.is_installed("knowledge"):
+        return {}
+    try:
+        translation_model = apps.get_model("knowledge", "ArticleTranslation")
+    except LookupError:
+        return {}
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    found: dict[int, tuple[str, str]] = {}
+    rows = translation_model.objects.filter(article_id__in=article_ids).values_list(
+        "article_id", "language", "title"
+    )
+    for article_id, lang, title in sorted(rows, key=lambda row: row[1] != language):
+        if article_id not in found:
+            try:
+                url = reverse("knowledge:article_short", kwargs={"lang": lang, "pk": article_id})
+            except NoReverseMatch:
+                url = ""
+            found[article_id] = (title, url)
+    return found
 
 
 def agent_csat(*, agent_id: int, since: datetime, until: datetime) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Organization
-from tickets.models import Channel, Priority, Status, Team
+from helpdesk.models import Role, User
+from tickets.models import Channel, Priority, Status, Tag, Team
 
 from .business_time import format_hours, parse_hours
 from .models import BusinessCalendar, Metric, SlaPolicy
@@ -51,6 +52,27 @@ class PerformanceFilterForm(forms.Form):
         queryset=Team.objects.order_by("name"),
         empty_label=_("All teams"),
     )
+    agent = forms.ModelChoiceField(
+        label=_("Agent"),
+        required=False,
+        queryset=User.objects.filter(
+            is_active=True, role__in=[Role.ADMIN, Role.MANAGER, Role.AGENT]
+        ).order_by("name", "email"),
+        empty_label=_("All agents"),
+    )
+    tag = forms.CharField(
+        label=_("Tag"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"list": "sla-tags", "autocomplete": "off"}),
+    )
+
+    def tag_names(self) -> list[str]:
+        """Suggestions for the tag box (alphabetical, a bounded list)."""
+        return list(Tag.objects.order_by("name").values_list("name", flat=True)[:200])
+
+    def clean_tag(self) -> str:
+        return (self.cleaned_data.get("tag") or "").strip().lower()
 
     def clean(self):
         data = super().clean()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property, lru_cache
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -271,3 +272,30 @@ class SlaClock(models.Model):
     @property
     def met(self) -> bool:
         return self.completed_at is not None and not self.cancelled and self.breached_at is None
+
+
+class ReportKind(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class ReportMailing(models.Model):
+    """One scheduled report mailed to one manager: the row makes it at most once, so a beat
+    that runs daily (and catches up after downtime) never sends a period twice."""
+
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    period_start = models.DateField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sla_report_mailings"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "period_start", "recipient"], name="sla_report_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report {self.period_start} to {self.recipient_id}"

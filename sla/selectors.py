@@ -8,7 +8,7 @@ so medians and p90s are PostgreSQL `percentile_cont` over stored numbers, never 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.db.models import (
@@ -24,6 +24,7 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
 from helpdesk.models import User
+from tickets import presence
 from tickets.models import UNSOLVED_STATUSES, Channel, Status, Team, Ticket
 
 from .models import SlaClock, TicketSla
@@ -59,6 +60,7 @@ class NowSnapshot:
     at_risk: list[Ticket]
     at_risk_count: int
     agent_load: list[User]
+    agents_online: int = 0
     at: dt.datetime = field(default_factory=timezone.now)
 
 
@@ -121,8 +123,13 @@ def now_snapshot(*, now: dt.datetime | None = None) -> NowSnapshot:
         .order_by("-open_count", "name", "email")
     )
     peak = max((user.open_count for user in load), default=0)
+    # Who has a live inbox open (their socket was heard from in the last two minutes): they
+    # are the ones who can take the waiting work now, so they come first.
+    online = set(presence.agents_online())
     for user in load:
         user.load_share = round(100 * user.open_count / peak) if peak else 0
+        user.is_online = user.pk in online
+    load.sort(key=lambda user: not user.is_online)  # stable: load order kept within each
     return NowSnapshot(
         by_channel=by_channel,
         by_team=by_team,
@@ -134,6 +141,7 @@ def now_snapshot(*, now: dt.datetime | None = None) -> NowSnapshot:
         at_risk=at_risk_rows,
         at_risk_count=counts["at_risk"],
         agent_load=load,
+        agents_online=sum(1 for user in load if user.is_online),
         at=now,
     )
 
@@ -147,6 +155,13 @@ class Period:
     until: dt.datetime  # exclusive
     channel: str = ""
     team_id: int | None = None
+    agent_id: int | None = None  # tickets the agent answered first, solved, or holds now
+    tag: str = ""
+
+    def previous(self) -> Period:
+        """The same filters over the equally long stretch just before, for comparisons."""
+        length = self.until - self.since
+        return replace(self, since=self.since - length, until=self.since)
 
     @property
     def days(self) -> list[dt.date]:
@@ -162,6 +177,14 @@ def _measured(period: Period) -> QuerySet[TicketSla]:
         rows = rows.filter(channel=period.channel)
     if period.team_id:
         rows = rows.filter(team_id_snapshot=period.team_id)
+    if period.agent_id:
+        rows = rows.filter(
+            Q(first_reply_by_id=period.agent_id)
+            | Q(solved_by_id=period.agent_id)
+            | Q(ticket__assignee_id=period.agent_id)
+        )
+    if period.tag:
+        rows = rows.filter(ticket__tags__name=period.tag)
     return rows
 
 
@@ -178,7 +201,8 @@ def _time_stats(rows: QuerySet, column: str, group: str | None) -> list[dict]:
 
 
 def performance_report(period: Period) -> dict:
-    """Every number of the Performance page for one period and filter (≈14 queries)."""
+    """Every number of the Performance page for one period and filter (≈24 queries), with the
+    headline numbers of the period before for comparison."""
     measured = _measured(period)
     created = measured.filter(created_at__gte=period.since, created_at__lt=period.until)
     solved = measured.filter(solved_at__gte=period.since, solved_at__lt=period.until)
@@ -208,23 +232,20 @@ def performance_report(period: Period) -> dict:
     }
 
     first_reply = created.filter(first_reply_at__isnull=False)
-    solved_counts = solved.aggregate(
-        solved=Count("pk"),
-        one_touch=Count("pk", filter=Q(agent_replies=1)),
-        reopened=Count("pk", filter=Q(reopens__gt=0)),
-    )
-    overall = {
-        "tickets": created.count(),
-        "first_reply": _time_stats(first_reply, "first_reply_minutes", None)[0],
-        "resolution": _time_stats(solved, "resolution_minutes", None)[0],
-        **solved_counts,
-        "one_touch_rate": _rate(solved_counts["one_touch"], solved_counts["solved"]),
-        "reopen_rate": _rate(solved_counts["reopened"], solved_counts["solved"]),
-    }
     attainment = sla_attainment(period)
-    overall["attainment"] = attainment["overall"]
+    overall = _overall(created, solved, attainment["overall"])
+    before = period.previous()
+    previous = _overall(
+        _measured(before).filter(created_at__gte=before.since, created_at__lt=before.until),
+        _measured(before).filter(solved_at__gte=before.since, solved_at__lt=before.until),
+        sla_attainment(before, overall_only=True)["overall"],
+    )
+    csat = csat_summary(period)
+    previous_csat = csat_summary(before)
     return {
         "overall": overall,
+        "previous": previous,
+        "changes": _changes(overall, previous, csat, previous_csat),
         "volume_by_channel": volume_by_channel,
         "volume_by_hour": volume_by_hour,
         # ISO weekday (Monday = 1) × hour → new tickets: where the staffing peaks are.
@@ -235,10 +256,59 @@ def performance_report(period: Period) -> dict:
         "by_team": _breakdown(
             first_reply, solved, "team_id_snapshot", attainment["by_team"], _team_names()
         ),
-        "by_agent": _agent_breakdown(first_reply, solved),
+        "by_agent": _agent_breakdown(first_reply, solved, csat_by_agent(period)),
         "attainment_by_metric": attainment["by_metric"],
         "backlog": backlog_trend(period),
-        "csat": csat_summary(period),
+        "csat": csat,
+        "previous_csat": previous_csat,
+    }
+
+
+def _overall(created: QuerySet, solved: QuerySet, attainment: dict) -> dict:
+    solved_counts = solved.aggregate(
+        solved=Count("pk"),
+        one_touch=Count("pk", filter=Q(agent_replies=1)),
+        reopened=Count("pk", filter=Q(reopens__gt=0)),
+    )
+    return {
+        "tickets": created.count(),
+        "first_reply": _time_stats(
+            created.filter(first_reply_at__isnull=False), "first_reply_minutes", None
+        )[0],
+        "resolution": _time_stats(solved, "resolution_minutes", None)[0],
+        **solved_counts,
+        "one_touch_rate": _rate(solved_counts["one_touch"], solved_counts["solved"]),
+        "reopen_rate": _rate(solved_counts["reopened"], solved_counts["solved"]),
+        "attainment": attainment,
+    }
+
+
+def _change(now: float | None, before: float | None, *, lower_is_better: bool = False) -> dict:
+    """Now minus before, and whether that is an improvement (None when either is missing)."""
+    if now is None or before is None:
+        return {"delta": None, "better": None, "before": before}
+    delta = round(now - before, 1)
+    better = None if delta == 0 else (delta < 0) == lower_is_better
+    return {"delta": delta, "better": better, "before": before}
+
+
+def _changes(overall: dict, previous: dict, csat: dict | None, previous_csat: dict | None):
+    return {
+        "tickets": _change(overall["tickets"], previous["tickets"]) | {"better": None},
+        "first_reply_median": _change(
+            overall["first_reply"]["median"],
+            previous["first_reply"]["median"],
+            lower_is_better=True,
+        ),
+        "resolution_median": _change(
+            overall["resolution"]["median"],
+            previous["resolution"]["median"],
+            lower_is_better=True,
+        ),
+        "attainment": _change(overall["attainment"]["rate"], previous["attainment"]["rate"]),
+        "one_touch": _change(overall["one_touch_rate"], previous["one_touch_rate"]),
+        "reopen": _change(overall["reopen_rate"], previous["reopen_rate"], lower_is_better=True),
+        "csat": _change((csat or {}).get("score"), (previous_csat or {}).get("score")),
     }
 
 
@@ -270,7 +340,7 @@ def _breakdown(first_reply, solved, group: str, attainment: dict, labels: dict) 
     ]
 
 
-def _agent_breakdown(first_reply, solved) -> list[dict]:
+def _agent_breakdown(first_reply, solved, csat: dict | None) -> list[dict]:
     first = {
         row["first_reply_by_id"]: row
         for row in _time_stats(first_reply, "first_reply_minutes", "first_reply_by_id")
@@ -279,7 +349,7 @@ def _agent_breakdown(first_reply, solved) -> list[dict]:
         row["solved_by_id"]: row
         for row in _time_stats(solved, "resolution_minutes", "solved_by_id")
     }
-    ids = {key for key in (*first, *resolution) if key is not None}
+    ids = {key for key in (*first, *resolution, *(csat or {})) if key is not None}
     names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
     return sorted(
         (
@@ -289,6 +359,7 @@ def _agent_breakdown(first_reply, solved) -> list[dict]:
                 "first_reply": first.get(key),
                 "resolution": resolution.get(key),
                 "attainment": None,
+                "csat": (csat or {}).get(key),
             }
             for key in ids
         ),
@@ -296,7 +367,7 @@ def _agent_breakdown(first_reply, solved) -> list[dict]:
     )
 
 
-def sla_attainment(period: Period) -> dict:
+def sla_attainment(period: Period, *, overall_only: bool = False) -> dict:
     """Share of judged clock runs (met or breached) in the period that were met.
 
     A run counts in the period it was decided in: met when it completed, breached when it
@@ -314,12 +385,22 @@ def sla_attainment(period: Period) -> dict:
         clocks = clocks.filter(ticket__sla__channel=period.channel)
     if period.team_id:
         clocks = clocks.filter(ticket__sla__team_id_snapshot=period.team_id)
+    if period.agent_id:
+        clocks = clocks.filter(
+            Q(ticket__sla__first_reply_by_id=period.agent_id)
+            | Q(ticket__sla__solved_by_id=period.agent_id)
+            | Q(ticket__assignee_id=period.agent_id)
+        )
+    if period.tag:
+        clocks = clocks.filter(ticket__tags__name=period.tag)
     judged = {"judged": Count("pk"), "met": Count("pk", filter=Q(breached_at__isnull=True))}
 
     def with_rate(row: dict) -> dict:
         return {**row, "rate": _rate(row["met"], row["judged"])}
 
     overall = with_rate(clocks.aggregate(**judged))
+    if overall_only:
+        return {"overall": overall}
     by_metric = {
         row["metric"]: with_rate(row) for row in clocks.values("metric").annotate(**judged)
     }
@@ -380,6 +461,28 @@ def backlog_trend(period: Period) -> list[dict]:
     return trend
 
 
+def _feedback_filters(period: Period) -> dict:
+    return {
+        "since": period.since,
+        "until": period.until,
+        "channel": period.channel or None,
+        "team_id": period.team_id,
+        "agent_id": period.agent_id,
+        "tag": period.tag or None,
+    }
+
+
+def csat_by_agent(period: Period) -> dict | None:
+    """CSAT per agent id from the feedback app when it offers it; else None."""
+    if not apps.is_installed("feedback"):
+        return None
+    try:
+        from feedback.selectors import csat_by_agent as feedback_by_agent
+    except ImportError:
+        return None
+    return feedback_by_agent(**_feedback_filters(period))
+
+
 def csat_summary(period: Period) -> dict | None:
     """CSAT from the feedback app when it is installed and offers its summary; else None."""
     if not apps.is_installed("feedback"):
@@ -388,9 +491,4 @@ def csat_summary(period: Period) -> dict | None:
         from feedback.selectors import csat_summary as feedback_csat
     except ImportError:
         return None
-    return feedback_csat(
-        since=period.since,
-        until=period.until,
-        channel=period.channel or None,
-        team_id=period.team_id,
-    )
+    return feedback_csat(**_feedback_filters(period))

@@ -17,6 +17,7 @@ from tickets import realtime
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
+from .alerts import notify_sla_alert
 from .models import SlaClock, TicketSla
 from .policies import PRIORITY_RANK
 
@@ -95,6 +96,8 @@ def _publish(event_type: str, clock: SlaClock) -> None:
         assignee=ticket.assignee_id,
         team=ticket.team_id,
     )
+    # The people who must act get their own alert, not only a badge that changes colour.
+    notify_sla_alert(clock, breached=event_type == "sla.breached")
 
 
 def _escalate(clock: SlaClock, now: dt.datetime) -> None:

@@ -46,12 +46,14 @@ def _period(request) -> tuple[PerformanceFilterForm, selectors.Period]:
     since = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    team = data.get("team")
+    team, agent = data.get("team"), data.get("agent")
     period = selectors.Period(
         since=since,
         until=until,
         channel=data.get("channel") or "",
         team_id=team.pk if team else None,
+        agent_id=agent.pk if agent else None,
+        tag=data.get("tag") or "",
     )
     return form, period
 
@@ -117,6 +119,7 @@ def performance_csv(request):
             _("Resolution median (business min)"),
             _("Resolution p90 (business min)"),
             _("SLA attainment %"),
+            _("CSAT %"),
         ]
     )
     sections = [
@@ -138,6 +141,7 @@ def performance_csv(request):
                     _minutes(row["resolution"], "median"),
                     _minutes(row["resolution"], "p90"),
                     "" if attainment.get("rate") is None else attainment["rate"],
+                    "" if (row.get("csat") or {}).get("score") is None else row["csat"]["score"],
                 ]
             )
     return response

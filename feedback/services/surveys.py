@@ -9,6 +9,7 @@ a ticket marked spam in between is not asked.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from tickets import outbound, realtime
 from tickets import services as ticket_services
-from tickets.models import Message, Status, Ticket
+from tickets.models import AuthorKind, Message, Status, Ticket
 
 from ..models import (
     Scale,
@@ -45,6 +46,9 @@ from .common import (
 log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 2000
+# A help-center article link, absolute or relative, any language, with or without its slug.
+ARTICLE_LINK = re.compile(r"/help/[a-z]{2}(?:-[A-Za-z]+)?/a/(\d{1,9})(?=[-/?#\s\"'<)]|$)")
+MAX_ARTICLES = 20
 POSTS_PER_SURVEY_PER_HOUR = 30
 
 
@@ -264,6 +268,7 @@ def record_rating(
                 channel=ticket.channel,
                 scale=survey.scale,
                 macro_ids=_macros_used(ticket),
+                article_ids=articles_linked(ticket),
             )
         elif now > change_deadline(response):
             raise RatingError(_("This rating can no longer be changed."))
@@ -280,6 +285,16 @@ def record_rating(
             "csat.rated", ticket=ticket.pk, good=good, team=ticket.team_id, agent=ticket.assignee_id
         )
     return response
+
+
+def articles_linked(ticket: Ticket) -> list[int]:
+    """Ids of help-center articles the agents' public replies linked to (at most 20)."""
+    replies = ticket.messages.filter(author_kind=AuthorKind.AGENT, internal=False)
+    found: dict[int, None] = {}
+    for text, html in replies.values_list("body_text", "body_html"):
+        for match in ARTICLE_LINK.finditer(f"{text}\n{html}"):
+            found.setdefault(int(match.group(1)), None)
+    return sorted(found)[:MAX_ARTICLES]
 
 
 def _macros_used(ticket: Ticket) -> list[int]:

@@ -38,3 +38,9 @@ def percent(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value):g}%"
+
+
+@register.filter
+def absolute(value):
+    """The size of a change without its sign (the sign is shown as an arrow)."""
+    return abs(value) if isinstance(value, (int, float)) else value

@@ -99,7 +99,8 @@ RULES: dict[str, set[str]] = {
             "agent_settings:mailbox_poll", "agent_settings:mailbox_set_active",
             "agent_settings:mailbox_delete", "agent_settings:social_create",
             "agent_settings:social_test", "agent_settings:social_set_active",
-            "agent_settings:social_webhook", "livechat:settings_create",
+            "agent_settings:social_webhook", "agent_settings:inbound_release",
+            "agent_settings:inbound_retry", "livechat:settings_create",
             "livechat:settings_delete",
         ],
         ADMINS,
@@ -109,7 +110,7 @@ RULES: dict[str, set[str]] = {
     # tokens themselves, never a session.
     **dict.fromkeys(
         [
-            "webhooks:social", "webhooks:inbound_mail", "webhooks:shopify",
+            "webhooks:social", "webhooks:inbound_mail", "webhooks:shopify", "webhooks:media",
             "livechat:widget_js", "livechat:config", "livechat:suggest", "livechat:file",
         ],
         EVERYONE,
