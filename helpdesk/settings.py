@@ -204,6 +204,12 @@ EMAIL_TIMEOUT = 30
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@madoguchi.localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"Madoguchi Support <{SUPPORT_EMAIL}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Tickets: "all" = every agent sees every ticket; "team" = agents see their teams' tickets,
+# tickets without a team and their own (admins and managers always see all).
+TICKET_VISIBILITY = os.environ.get("TICKET_VISIBILITY", "all")
+# A customer's reply to a ticket closed at most this many days ago reopens it; later it starts
+# a new ticket linked to the closed one.
+REOPEN_CLOSED_WITHIN_DAYS = int(os.environ.get("REOPEN_CLOSED_WITHIN_DAYS", "7"))
 
 # --- privacy --------------------------------------------------------------------------------
 # Solved tickets older than this many days get their content redacted (0 keeps everything).

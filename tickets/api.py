@@ -6,7 +6,7 @@ Errors raised by services (Django `ValidationError` / `PermissionDenied`) become
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status as http
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -87,23 +87,44 @@ class TicketDetailApi(APIView):
     @extend_schema(
         operation_id="tickets_partial_update",
         request=TicketUpdateInputSerializer,
-        responses={200: TicketOutputSerializer, **error_responses(400, 401, 403, 404)},
+        responses={
+            200: TicketOutputSerializer,
+            **error_responses(400, 401, 403, 404),
+            409: OpenApiResponse(
+                description=(
+                    "`updated_at` was sent and the ticket changed since: nothing was written; "
+                    "`current` holds the ticket as it is now."
+                )
+            ),
+        },
     )
     def patch(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
         body = TicketUpdateInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        services.update_ticket(
-            ticket=ticket,
-            actor=request.user,
-            status=data.get("status"),
-            priority=data.get("priority"),
-            # The service reads False as "leave as is" and None as "clear".
-            assignee=data.get("assignee", False),
-            team=data.get("team", False),
-            tags=data.get("tags"),
-        )
+        try:
+            services.update_ticket(
+                ticket=ticket,
+                actor=request.user,
+                status=data.get("status"),
+                priority=data.get("priority"),
+                # The service reads False as "leave as is" and None as "clear".
+                assignee=data.get("assignee", False),
+                team=data.get("team", False),
+                tags=data.get("tags"),
+                expected_updated_at=data.get("updated_at"),
+            )
+        except services.StaleTicketError as exc:
+            current = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+            return Response(
+                {
+                    "detail": exc.messages[0],
+                    "code": "stale",
+                    "current": TicketOutputSerializer(current).data,
+                },
+                status=http.HTTP_409_CONFLICT,
+            )
         ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
         return Response(TicketOutputSerializer(ticket).data)
 

@@ -144,6 +144,8 @@ class MacroOutputSerializer(OutputModelSerializer):
             "id",
             "name",
             "body",
+            "body_ja",
+            "body_en",
             "internal",
             "shared",
             "set_status",
@@ -158,11 +160,15 @@ class MacroOutputSerializer(OutputModelSerializer):
 
 
 class MacroRenderedSerializer(MacroOutputSerializer):
-    rendered_body = serializers.CharField(help_text="The body filled in for the ticket.")
+    rendered_body = serializers.CharField(
+        help_text="The body filled in for the ticket, in the customer's language when the "
+        "macro has that variant (body_ja / body_en), else `body`."
+    )
+    language = serializers.CharField(help_text="The language the variant was chosen for.")
     warnings = serializers.ListField(child=serializers.CharField())
 
     class Meta(MacroOutputSerializer.Meta):
-        fields = [*MacroOutputSerializer.Meta.fields, "rendered_body", "warnings"]
+        fields = [*MacroOutputSerializer.Meta.fields, "rendered_body", "language", "warnings"]
         read_only_fields = fields
 
 
@@ -204,5 +210,9 @@ class MacroDetailApi(APIView):
             raise serializers.ValidationError({"ticket": ["Give a ticket id."]})
         ticket = selectors.ticket_for_agent(ticket_id=int(ticket_param), viewer=request.user)
         rendered = macros.render_macro(macro=macro, ticket=ticket, agent=request.user)
-        data.update(rendered_body=rendered.body, warnings=rendered.warnings)
+        data.update(
+            rendered_body=rendered.body,
+            language=macros.reply_language(ticket),
+            warnings=rendered.warnings,
+        )
         return Response(data)

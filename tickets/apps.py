@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +10,12 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from customers.signals import customer_changed
 
+        from .access import check_visibility_setting
         from .search_index import refresh_for_customer_change
 
         # Tickets index their customer's name, email and handles: keep those copies current.
         customer_changed.connect(refresh_for_customer_change, dispatch_uid="tickets-search")
+        checks.register(check_visibility_setting)
         _connect_customer_ports()
 
 

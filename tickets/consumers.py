@@ -14,7 +14,7 @@ import time
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import presence
+from . import access, presence
 from .realtime import AGENTS_GROUP, EVENT_VERSION
 
 MAX_FRAME_CHARS = 4096
@@ -32,6 +32,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.name = user.display_name
         self.tickets: dict[int, tuple[str, float]] = {}  # ticket → (last state, when)
         self.known_tickets: set[int] = set()
+        # Decided once per connection: with "all" visibility no event needs a database check.
+        self.sees_all = await database_sync_to_async(access.sees_all)(user)
         await self.channel_layer.group_add(AGENTS_GROUP, self.channel_name)
         await self.accept()
         await self.send_json({"v": EVENT_VERSION, "type": "hello"})
@@ -112,6 +114,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         event = message["event"]
         # Personal events (a notification) carry their recipient; everyone else skips them.
         if "user" in event and event["user"] != self.user.pk:
+            return
+        # Events about a ticket this agent may not see are not theirs to know about (the same
+        # rule as the pages: tickets.access), so the inbox never learns of them.
+        ticket_id = event.get("ticket")
+        if (
+            not self.sees_all
+            and isinstance(ticket_id, int)
+            and not await database_sync_to_async(access.can_see_id)(self.user, ticket_id)
+        ):
             return
         await self.send_json(event)
 

@@ -43,9 +43,34 @@ class TicketPropertiesForm(forms.Form):
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000)
+    # What the page showed when the agent started editing (hidden): a colleague's change made
+    # meanwhile is kept, or reported as a conflict, never silently overwritten.
+    base_status = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    base_priority = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    base_assignee = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    base_team = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+    base_tags = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def tag_names(self) -> list[str]:
         return [t for t in self.cleaned_data["tags"].replace("、", ",").split(",") if t.strip()]
+
+    def based_on(self) -> dict[str, object] | None:
+        """The values the agent saw, or None from a client that does not send them."""
+        data = self.cleaned_data
+        if not data.get("base_status"):
+            return None
+
+        def an_id(value: str) -> int | None:
+            return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+
+        tags = data["base_tags"].replace("、", ",").split(",")
+        return {
+            "status": data["base_status"],
+            "priority": data["base_priority"],
+            "assignee": an_id(data["base_assignee"]),
+            "team": an_id(data["base_team"]),
+            "tags": sorted({t.strip().lower()[:60] for t in tags if t.strip()}),
+        }
 
 
 class CollisionFields(forms.Form):
@@ -166,6 +191,20 @@ class MacroForm(forms.Form):
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    body_ja = forms.CharField(
+        label=_("Japanese reply text"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Inserted for customers whose language is Japanese. Optional."),
+    )
+    body_en = forms.CharField(
+        label=_("English reply text"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Inserted for customers whose language is English. Optional."),
+    )
     internal = forms.BooleanField(label=_("Add as an internal note"), required=False)
     shared = forms.BooleanField(label=_("Share with every agent"), required=False)
     set_status = forms.ChoiceField(
@@ -213,6 +252,10 @@ class BulkForm(forms.Form):
     assignee = forms.CharField(required=False, max_length=20)  # "", "none" or a user id
     team = forms.CharField(required=False, max_length=20)  # "", "none" or a team id
     add_tags = forms.CharField(required=False, max_length=1000)
+    # The spam buttons submit the same selection with an action instead of property changes.
+    action = forms.ChoiceField(
+        choices=[("", ""), ("spam", "spam"), ("spam_block", "spam_block")], required=False
+    )
 
     def clean_tickets(self) -> list[int]:
         parts = [p.strip() for p in self.cleaned_data["tickets"].split(",") if p.strip()]
@@ -248,3 +291,28 @@ class MergeForm(forms.Form):
     target = forms.IntegerField(
         label=_("Merge into ticket number"), min_value=1, max_value=2**31 - 1
     )
+
+
+class SplitForm(forms.Form):
+    """Which messages move to the new ticket (ids checked on the ticket page) and its subject."""
+
+    messages = forms.TypedMultipleChoiceField(
+        label=_("Messages to move"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    subject = forms.CharField(
+        label=_("Subject of the new ticket"),
+        required=False,
+        max_length=300,
+        help_text=_("Leave empty to keep the current subject."),
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["messages"].choices = list(choices)
+        self.fields["messages"].error_messages["required"] = _(
+            "Select the messages to move to the new ticket."
+        )
+
+
+class SpamForm(forms.Form):
+    block = forms.BooleanField(required=False)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -48,9 +49,17 @@ class RenderedMacro:
     warnings: list[str] = field(default_factory=list)
 
 
+def reply_language(ticket: Ticket) -> str:
+    """The language a reply on this ticket is written in: the customer's, else the default
+    language of the deployment (tickets has no per-channel language of its own)."""
+    return ticket.customer.language or settings.LANGUAGE_CODE
+
+
 def render_macro(*, macro: Macro, ticket: Ticket, agent: User) -> RenderedMacro:
-    """The macro's text for this ticket and agent, with a warning per value that is missing."""
-    values = _placeholder_values(ticket, agent, needs_order="order." in macro.body)
+    """The macro's text for this ticket and agent — its ja/en variant in the customer's
+    language when there is one — with a warning per value that is missing."""
+    text = macro.body_for(reply_language(ticket))
+    values = _placeholder_values(ticket, agent, needs_order="order." in text)
     warnings: list[str] = []
 
     def substitute(match: re.Match) -> str:
@@ -65,7 +74,7 @@ def render_macro(*, macro: Macro, ticket: Ticket, agent: User) -> RenderedMacro:
             warnings.append(_("No value for {{%(name)s}} on this ticket.") % {"name": name})
         return value
 
-    body = PLACEHOLDER.sub(substitute, macro.body)
+    body = PLACEHOLDER.sub(substitute, text)
     return RenderedMacro(macro=macro, body=body, warnings=list(dict.fromkeys(warnings)))
 
 
@@ -104,7 +113,13 @@ def macros_for(viewer: User, *, query: str = "") -> QuerySet[Macro]:
     """Active macros the agent may use: shared ones and their own, most used first."""
     macros = Macro.objects.filter(active=True).filter(Q(shared=True) | Q(owner=viewer))
     if query.strip():
-        macros = macros.filter(Q(name__icontains=query.strip()) | Q(body__icontains=query.strip()))
+        text = query.strip()
+        macros = macros.filter(
+            Q(name__icontains=text)
+            | Q(body__icontains=text)
+            | Q(body_ja__icontains=text)
+            | Q(body_en__icontains=text)
+        )
     return macros.select_related("team", "assignee").order_by("-usage_count", "name", "id")
 
 
@@ -133,6 +148,8 @@ def macro_save(
     macro: Macro | None = None,
     name: str,
     body: str,
+    body_ja: str = "",
+    body_en: str = "",
     internal: bool = False,
     shared: bool = False,
     set_status: str = "",
@@ -166,7 +183,9 @@ def macro_save(
     tags = sorted({t.strip().lower()[:60] for t in add_tags if t.strip()})
     if len(tags) > MAX_TAGS:
         raise ValidationError(_("A macro can add at most %(n)s tags.") % {"n": MAX_TAGS})
-    unknown = sorted(set(PLACEHOLDER.findall(body)) - KNOWN_PLACEHOLDERS)
+    unknown = sorted(
+        set(PLACEHOLDER.findall("\n".join((body, body_ja, body_en)))) - KNOWN_PLACEHOLDERS
+    )
     if unknown:
         raise ValidationError(
             _("Unknown placeholder: %(names)s.")
@@ -174,11 +193,12 @@ def macro_save(
         )
     macro = macro or Macro(owner=actor)
     macro.name, macro.body, macro.internal, macro.shared = name, body.strip(), internal, shared
+    macro.body_ja, macro.body_en = body_ja.strip(), body_en.strip()
     macro.set_status, macro.set_priority, macro.add_tags = set_status, set_priority, tags
     macro.assignee_action = assignee_action
     macro.assignee = assignee if assignee_action == AssigneeAction.USER else None
     macro.team, macro.active = team, active
-    if not macro.body and not macro.has_actions:
+    if not macro.has_text and not macro.has_actions:
         raise ValidationError(_("A macro needs reply text or at least one action."))
     macro.full_clean()
     macro.save()

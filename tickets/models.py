@@ -109,6 +109,9 @@ class Ticket(models.Model):
     )
     first_replied_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
+    # When it was last closed: a customer's later reply reopens it only within
+    # settings.REOPEN_CLOSED_WITHIN_DAYS of this (tickets.services._thread_for).
+    closed_at = models.DateTimeField(null=True, blank=True)
     # The SLA target that runs now (first_reply, next_reply, periodic_update, resolution), when
     # it is due and whether it is already missed. Written only by the sla app, read by lists.
     sla_target = models.CharField(_("SLA target"), max_length=20, blank=True)
@@ -252,6 +255,9 @@ class Macro(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     body = models.TextField(_("reply text"), blank=True, max_length=20_000)
+    # Language variants: the one in the customer's language is inserted, else `body`.
+    body_ja = models.TextField(_("Japanese reply text"), blank=True, max_length=20_000)
+    body_en = models.TextField(_("English reply text"), blank=True, max_length=20_000)
     internal = models.BooleanField(_("add as internal note"), default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -291,6 +297,17 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.body or self.body_ja or self.body_en)
+
+    def body_for(self, language: str) -> str:
+        """The variant in `language` ("ja", "en", "ja-JP" …) when written, else `body`, else
+        whichever variant there is."""
+        code = (language or "").lower().split("-")[0].split("_")[0]
+        variant = {"ja": self.body_ja, "en": self.body_en}.get(code, "")
+        return variant or self.body or self.body_ja or self.body_en
 
     @property
     def has_actions(self) -> bool:
@@ -371,3 +388,31 @@ class TicketMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.source_id} → #{self.target_id}"
+
+
+class LinkKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    SPLIT = "split", _("Split")
+
+
+class TicketLink(models.Model):
+    """`ticket` came out of `origin`: a customer wrote again long after `origin` was closed
+    (follow-up), or an agent split some of `origin`'s messages off into it (split)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    origin = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moved_messages = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "origin", "kind"], name="ticket_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.kind} of #{self.origin_id}"

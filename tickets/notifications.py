@@ -16,6 +16,7 @@ from django.utils import timezone
 from helpdesk.models import STAFF_ROLES, User
 
 from . import realtime
+from .access import can_see
 from .models import Message, Notification, NotificationKind
 
 MENTION = re.compile(r"(?<![\w@.])@([\w.+\-]+(?:@[\w\-]+(?:\.[\w\-]+)+)?)")
@@ -51,8 +52,11 @@ def notify_mentions(*, message: Message) -> list[Notification]:
     """Called by tickets.services.reply for internal notes, inside its transaction."""
     if not message.internal:
         return []
+    # Someone who may not see the ticket would be sent to a page that says it does not exist.
     recipients = [
-        user for user in mentioned_agents(message.body_text) if user.pk != message.author_id
+        user
+        for user in mentioned_agents(message.body_text)
+        if user.pk != message.author_id and can_see(user, message.ticket)
     ]
     created = Notification.objects.bulk_create(
         [

@@ -29,8 +29,19 @@ from helpdesk.models import User
 from helpdesk.search import query_terms, rank
 
 from . import saved_views
+from .access import can_see_id, visible_related, visible_tickets
 from .macros import macros_for
-from .models import Attachment, Macro, Message, SavedView, Tag, Team, Ticket, TicketSeen
+from .models import (
+    Attachment,
+    Macro,
+    Message,
+    SavedView,
+    Tag,
+    Team,
+    Ticket,
+    TicketLink,
+    TicketSeen,
+)
 from .search_query import TicketQuery, parse_ticket_query
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -87,7 +98,7 @@ def inbox_tickets(
     inbox = inbox or inbox_for(viewer=viewer, view=view)
     key = inbox.current
     sort = inbox.saved[key].sort if key in inbox.saved else ""
-    tickets = Ticket.objects.filter(saved_views.view_filter(key, viewer, inbox.saved))
+    tickets = visible_tickets(viewer).filter(saved_views.view_filter(key, viewer, inbox.saved))
     return list(saved_views.ordered(with_row_columns(tickets, viewer), sort)[:limit])
 
 
@@ -128,14 +139,17 @@ def inbox_counts(*, viewer: User, inbox: Inbox | None = None) -> dict[str, int]:
         f"v_{view.key}": Count("pk", filter=saved_views.view_filter(view.key, viewer, inbox.saved))
         for view in inbox.views
     }
-    return {key[2:]: value for key, value in Ticket.objects.aggregate(**aggregates).items()}
+    counted = visible_tickets(viewer).aggregate(**aggregates)
+    return {key[2:]: value for key, value in counted.items()}
 
 
 def ticket_for_agent(*, ticket_id: int, viewer: User) -> Ticket:
-    return get_object_or_404(
-        Ticket.objects.select_related("customer__organization", "assignee", "team", "identity"),
-        pk=ticket_id,
+    """The ticket, or 404 when it does not exist or the viewer may not see it (the same 404:
+    an agent cannot probe ids of other teams' tickets)."""
+    tickets = Ticket.objects.select_related(
+        "customer__organization", "assignee", "team", "identity"
     )
+    return get_object_or_404(visible_tickets(viewer, tickets), pk=ticket_id)
 
 
 def replies_since(*, ticket: Ticket, after_message: int | None, viewer: User) -> list[str]:
@@ -161,12 +175,16 @@ def macros_by_id(*, ids: list[int], viewer: User) -> list[Macro]:
 
 
 def ticket_or_none(*, ticket_id: int, viewer: User) -> Ticket | None:
-    return Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+    return (
+        visible_tickets(viewer, Ticket.objects.select_related("customer"))
+        .filter(pk=ticket_id)
+        .first()
+    )
 
 
 def ticket_visible(*, ticket_id: int, viewer: User) -> bool:
     """Whether this agent may see the ticket (the socket asks before relaying presence)."""
-    return viewer.is_staff_member and Ticket.objects.filter(pk=ticket_id).exists()
+    return can_see_id(viewer, ticket_id)
 
 
 def ticket_timeline(*, ticket: Ticket) -> QuerySet[Message]:
@@ -177,9 +195,34 @@ def ticket_timeline(*, ticket: Ticket) -> QuerySet[Message]:
     )
 
 
-def customer_other_tickets(*, ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:
+@dataclass
+class LinkedTicket:
+    """A ticket linked to the one on screen, described from that ticket's side."""
+
+    kind: str  # "follow_up" | "split"
+    direction: str  # "origin": the shown ticket came out of `ticket`; "offspring": the reverse
+    ticket: Ticket
+
+
+def ticket_links(*, ticket: Ticket, viewer: User) -> list[LinkedTicket]:
+    """Follow-ups and splits in both directions, among tickets the viewer may see: one query."""
+    links = TicketLink.objects.filter(Q(ticket=ticket) | Q(origin=ticket))
+    links = visible_related(viewer, visible_related(viewer, links, "ticket"), "origin")
+    links = links.select_related("ticket", "origin").order_by("created_at", "id")
+    return [
+        LinkedTicket(link.kind, "origin", link.origin)
+        if link.ticket_id == ticket.pk
+        else LinkedTicket(link.kind, "offspring", link.ticket)
+        for link in links
+    ]
+
+
+def customer_other_tickets(
+    *, ticket: Ticket, viewer: User | None = None, limit: int = 10
+) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.all() if viewer is None else visible_tickets(viewer)
     return (
-        Ticket.objects.filter(customer_id=ticket.customer_id)
+        tickets.filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .order_by("-updated_at")[:limit]
     )
@@ -196,7 +239,10 @@ def teams() -> QuerySet[Team]:
 
 
 def attachment_for_agent(*, attachment_id: int, viewer: User) -> Attachment:
-    return get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id)
+    attachments = Attachment.objects.select_related("message")
+    return get_object_or_404(
+        visible_related(viewer, attachments, "message__ticket"), pk=attachment_id
+    )
 
 
 def tickets_for_api(
@@ -209,7 +255,8 @@ def tickets_for_api(
     updated_after: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """The API's ticket list; `assignee` is a user id, "me" or "none". Two queries a page."""
-    tickets = Ticket.objects.prefetch_related("tags")  # ids only otherwise: no joins needed
+    # ids only otherwise: no joins needed
+    tickets = visible_tickets(viewer, Ticket.objects.prefetch_related("tags"))
     if status:
         tickets = tickets.filter(status=status)
     if channel:
@@ -260,9 +307,7 @@ def ticket_search_queryset(
     text_query = query_terms(parsed.text) if parsed.text else None
     if text_query is None and not parsed.has_filters:
         return None  # empty, or only punctuation: matching every ticket would be a lie
-    tickets = _operator_filtered(
-        within if within is not None else Ticket.objects.all(), parsed, viewer
-    )
+    tickets = _operator_filtered(visible_tickets(viewer, within), parsed, viewer)
     if text_query is None:
         return tickets.order_by("-updated_at", "-id")
     return (

@@ -101,10 +101,17 @@ class TicketUpdateInputSerializer(StrictInputSerializer):
         required=False,
         help_text=_("Replaces all tags; names are trimmed and lower-cased, blanks dropped."),
     )
+    updated_at = serializers.DateTimeField(
+        required=False,
+        help_text=_(
+            "The ticket's updated_at as you last read it. If the ticket changed since, nothing "
+            "is written and the answer is 409 with the ticket as it is now."
+        ),
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        if not attrs:
+        if not set(attrs) - {"updated_at"}:
             raise serializers.ValidationError(
                 _("Nothing to change: send status, priority, assignee, team or tags.")
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from .macros import apply_macro_actions
 from .models import (
     Attachment,
     AuthorKind,
+    LinkKind,
     Macro,
     Message,
     Priority,
@@ -30,6 +32,7 @@ from .models import (
     Tag,
     Team,
     Ticket,
+    TicketLink,
     TicketSeen,
 )
 from .notifications import notify_mentions
@@ -75,7 +78,7 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
     )
     if identity.customer.is_blocked:
         return None
-    ticket = _thread_for(incoming, identity.customer_id)
+    ticket, closed_earlier = _thread_for(incoming, identity.customer_id)
     created = ticket is None
     now = timezone.now()
     if created:
@@ -86,11 +89,16 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
             customer=identity.customer,
             identity=identity,
             status=Status.NEW,
+            # The team that had the conversation before is the one that knows it.
+            team_id=closed_earlier.team_id if closed_earlier else None,
         )
+        if closed_earlier is not None:
+            TicketLink.objects.create(ticket=ticket, origin=closed_earlier, kind=LinkKind.FOLLOW_UP)
     before = {} if created else _tracked(ticket)
     if not created and ticket.status not in (Status.NEW, Status.OPEN):
         ticket.status = Status.OPEN  # the customer wrote again: it needs us
         ticket.solved_at = None
+        ticket.closed_at = None
     message = Message.objects.create(
         ticket=ticket,
         author_kind=AuthorKind.CUSTOMER,
@@ -124,13 +132,35 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
     return message
 
 
-def _thread_for(incoming: IncomingMessage, customer_id: int) -> Ticket | None:
-    """The ticket this message continues, or None when it starts a new conversation."""
+MAX_MERGE_HOPS = 10
+
+
+def _thread_for(incoming: IncomingMessage, customer_id: int) -> tuple[Ticket | None, Ticket | None]:
+    """(the ticket this message continues, None) — or (None, the closed ticket it follows up
+    on) when it must start a new ticket linked to that one — or (None, None) when it simply
+    starts a new conversation.
+
+    A closed ticket is continued (and reopened) only within settings.REOPEN_CLOSED_WITHIN_DAYS
+    of its closing: after that the customer is starting something new, and the old ticket's
+    history (and any CSAT already given on it) stays as it was. Never a silent drop.
+    """
+    earlier = _earlier_ticket(incoming, customer_id)
+    if earlier is None:
+        return None, None
+    hops = 0
+    while earlier.merged_into_id and hops < MAX_MERGE_HOPS:  # merged: the thread went there
+        earlier = Ticket.objects.select_for_update().get(pk=earlier.merged_into_id)
+        hops += 1
+    if earlier.status != Status.CLOSED or _reopenable(earlier):
+        return earlier, None
+    return None, earlier
+
+
+def _earlier_ticket(incoming: IncomingMessage, customer_id: int) -> Ticket | None:
     tickets = Ticket.objects.select_for_update()
     if incoming.replies_to:
         earlier = (
             Message.objects.filter(external_id__in=incoming.replies_to)
-            .exclude(ticket__status=Status.CLOSED)
             .order_by("-created_at")
             .values_list("ticket_id", flat=True)
             .first()
@@ -138,21 +168,25 @@ def _thread_for(incoming: IncomingMessage, customer_id: int) -> Ticket | None:
         if earlier:
             return tickets.get(pk=earlier)
     if incoming.ticket_hint:
-        hinted = (
-            tickets.filter(pk=incoming.ticket_hint, customer_id=customer_id)
-            .exclude(status=Status.CLOSED)
-            .first()
-        )
+        hinted = tickets.filter(pk=incoming.ticket_hint, customer_id=customer_id).first()
         if hinted:
             return hinted
     if incoming.channel in CONVERSATIONAL_CHANNELS:
+        mine = tickets.filter(customer_id=customer_id, channel=incoming.channel)
+        # The open conversation if there is one, else the latest closed one (policy decides).
         return (
-            tickets.filter(customer_id=customer_id, channel=incoming.channel)
-            .exclude(status=Status.CLOSED)
-            .order_by("-updated_at")
-            .first()
+            mine.exclude(status=Status.CLOSED).order_by("-updated_at").first()
+            or mine.order_by("-updated_at", "-id").first()
         )
     return None
+
+
+def _reopenable(ticket: Ticket) -> bool:
+    days = settings.REOPEN_CLOSED_WITHIN_DAYS
+    if days <= 0:
+        return False
+    closed_at = ticket.closed_at or ticket.updated_at  # closed before closed_at was recorded
+    return timezone.now() - closed_at <= timedelta(days=days)
 
 
 def _first_line(text: str) -> str:
@@ -271,6 +305,16 @@ def _apply_status(ticket: Ticket, status: str | None) -> None:
         raise ValidationError(_("Unknown status."))
     ticket.status = status
     ticket.solved_at = timezone.now() if status == Status.SOLVED else None
+    ticket.closed_at = timezone.now() if status == Status.CLOSED else None
+
+
+class StaleTicketError(ValidationError):
+    """The change was based on an older copy of the ticket and would overwrite someone else's
+    change: nothing was written. `changed` maps each field to its value now (for display)."""
+
+    def __init__(self, message: str, *, changed: dict[str, str]):
+        super().__init__(message, code="stale")
+        self.changed = changed
 
 
 def update_ticket(
@@ -282,12 +326,46 @@ def update_ticket(
     assignee: User | None | bool = False,
     team: Team | None | bool = False,
     tags: Sequence[str] | None = None,
+    based_on: dict[str, object] | None = None,
+    expected_updated_at: datetime | None = None,
 ) -> Ticket:
-    """Change the ticket's properties; `False` for assignee/team means "leave as is"."""
+    """Change the ticket's properties; `False` for assignee/team means "leave as is".
+
+    Stale copies never silently overwrite (raises StaleTicketError, writes nothing):
+    - `based_on` = the property values the caller's form showed ({"status", "priority",
+      "assignee" id, "team" id, "tags" sorted names}). A field the caller left as shown is not
+      written (so a colleague's change to it survives); a field the caller changed that a
+      colleague also changed meanwhile, to something else, is a conflict.
+    - `expected_updated_at` = the `updated_at` the caller read (the API): any change since is a
+      conflict, as for HTTP If-Unmodified-Since.
+    """
     if not actor.is_staff_member:
         raise PermissionDenied
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if expected_updated_at is not None and ticket.updated_at != expected_updated_at:
+            raise StaleTicketError(
+                _(
+                    "This ticket was changed after you loaded it (last change %(when)s). "
+                    "Nothing was saved: load it again and repeat your change."
+                )
+                % {"when": timezone.localtime(ticket.updated_at).strftime("%Y-%m-%d %H:%M:%S")},
+                changed=_shown_values(ticket, _current_values(ticket)),
+            )
+        if based_on is not None:
+            wanted = {
+                "status": status,
+                "priority": priority,
+                "assignee": assignee if assignee is False else getattr(assignee, "pk", None),
+                "team": team if team is False else getattr(team, "pk", None),
+                "tags": None if tags is None else _tag_key(tags),
+            }
+            keep = _three_way(ticket, based_on, wanted)
+            status = status if "status" in keep else None
+            priority = priority if "priority" in keep else None
+            assignee = assignee if "assignee" in keep else False
+            team = team if "team" in keep else False
+            tags = tags if "tags" in keep else None
         before = _tracked(ticket)
         if status is not None:
             _apply_status(ticket, status)
@@ -324,6 +402,77 @@ def update_ticket(
 
 
 _TRACKED_FIELDS = ("status", "priority", "assignee_id", "team_id")
+
+
+def _tag_key(names: Sequence[str]) -> list[str]:
+    return sorted({name.strip().lower()[:60] for name in names if name.strip()})
+
+
+def _current_values(ticket: Ticket) -> dict[str, object]:
+    return {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee": ticket.assignee_id,
+        "team": ticket.team_id,
+        "tags": sorted(ticket.tags.values_list("name", flat=True)),
+    }
+
+
+def _three_way(ticket: Ticket, base: dict[str, object], wanted: dict[str, object]) -> set[str]:
+    """The fields to write: those the caller changed from what they saw. Raises when one of
+    them was also changed by someone else, to a different value, since the caller looked."""
+    current = _current_values(ticket)
+    keep: set[str] = set()
+    conflicts: dict[str, object] = {}
+    for field, value in wanted.items():
+        if value is False or (value is None and field in ("status", "priority", "tags")):
+            continue  # not part of this change
+        if field not in base:
+            keep.add(field)  # the caller did not say what it saw: nothing to compare
+            continue
+        if value == base[field]:
+            continue  # left as the caller saw it: a colleague's newer value stays
+        keep.add(field)
+        if current[field] != base[field] and current[field] != value:
+            conflicts[field] = current[field]
+    if conflicts:
+        shown = _shown_values(ticket, conflicts)
+        raise StaleTicketError(
+            _(
+                "Someone changed this ticket while you were editing it. Now: %(changes)s. "
+                "Nothing was saved: check the new values and save again."
+            )
+            % {"changes": "; ".join(f"{label} {value}" for label, value in shown.items())},
+            changed=shown,
+        )
+    return keep
+
+
+def _shown_values(ticket: Ticket, values: dict[str, object]) -> dict[str, str]:
+    """{translated field label: value as an agent reads it}."""
+    labels = {
+        "status": _("status"),
+        "priority": _("priority"),
+        "assignee": _("assignee"),
+        "team": _("team"),
+        "tags": _("tags"),
+    }
+    shown: dict[str, str] = {}
+    for field, value in values.items():
+        if field == "status":
+            text = str(Status(value).label) if value in Status.values else str(value)
+        elif field == "priority":
+            text = str(Priority(value).label) if value in Priority.values else str(value)
+        elif field == "assignee":
+            user = User.objects.filter(pk=value).first() if value else None
+            text = user.display_name if user else _("unassigned")
+        elif field == "team":
+            found = Team.objects.filter(pk=value).first() if value else None
+            text = found.name if found else _("no team")
+        else:
+            text = ", ".join(value) if value else _("no tags")  # type: ignore[arg-type]
+        shown[str(labels[field])] = text
+    return shown
 
 
 def _tracked(ticket: Ticket) -> dict[str, object]:

@@ -9,6 +9,8 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/update/", views.ticket_update, name="update"),
     path("tickets/<int:pk>/merge/", views_bulk.ticket_merge, name="merge"),
+    path("tickets/<int:pk>/split/", views_bulk.ticket_split, name="split"),
+    path("tickets/<int:pk>/spam/", views_bulk.ticket_spam, name="spam"),
     path("tickets/<int:pk>/macros/", views_macros.ticket_macros, name="ticket-macros"),
     path(
         "tickets/<int:pk>/macros/<int:macro_pk>/",

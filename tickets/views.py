@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
-from customers.privacy import sees_contact_details
+from customers.privacy import can_block, sees_contact_details
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
@@ -73,7 +73,7 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
         "show_contact_details": sees_contact_details(request.user),
         "timeline": timeline,
         "last_message_id": timeline[-1].pk if timeline else 0,
-        "other_tickets": selectors.customer_other_tickets(ticket=ticket),
+        "other_tickets": selectors.customer_other_tickets(ticket=ticket, viewer=request.user),
         "agents": agents,
         "mention_agents": [
             {"handle": agent.email.split("@")[0], "name": agent.display_name}
@@ -87,6 +87,8 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
         "panels": panels.render_panels(request, ticket),
         "viewers": [v for v in presence.viewers(ticket.pk) if v["id"] != request.user.pk],
         "merged_into": ticket.merged_into_id,
+        "links": selectors.ticket_links(ticket=ticket, viewer=request.user),
+        "can_block": can_block(request.user),
     }
 
 
@@ -168,8 +170,9 @@ def ticket_update(request, pk: int):
             assignee=data["assignee"],
             team=data["team"],
             tags=form.tag_names(),
+            based_on=form.based_on(),
         )
-    except ValidationError as exc:
+    except ValidationError as exc:  # StaleTicketError too: it says what changed
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("Ticket updated."))

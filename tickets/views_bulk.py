@@ -1,4 +1,5 @@
-"""Bulk changes from the inbox, merging tickets, and the notification bell. Thin views."""
+"""Bulk changes from the inbox, merging, splitting and marking spam, and the notification bell.
+Thin views."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from helpdesk.roles import staff_required
 
 from . import bulk, notifications, selectors
-from .forms import BulkForm, MergeForm
+from .forms import BulkForm, MergeForm, SpamForm, SplitForm
 
 
 def _back_to_inbox(request) -> HttpResponseRedirect:
@@ -31,17 +32,88 @@ def bulk_update(request):
     if not form.is_valid():
         messages.error(request, next(iter(form.errors.values()))[0])
         return _back_to_inbox(request)
+    action = form.cleaned_data["action"]
     try:
-        count = bulk.bulk_update_tickets(
-            ticket_ids=form.cleaned_data["tickets"], actor=request.user, **form.changes()
-        )
+        if action:
+            count = bulk.mark_spam(
+                ticket_ids=form.cleaned_data["tickets"],
+                actor=request.user,
+                block_senders=action == "spam_block",
+            )
+        else:
+            count = bulk.bulk_update_tickets(
+                ticket_ids=form.cleaned_data["tickets"], actor=request.user, **form.changes()
+            )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You are not allowed to do that."))
     else:
-        messages.success(request, _("%(count)s tickets updated.") % {"count": count})
+        if action == "spam_block":
+            text = _("%(count)s tickets marked as spam; their senders are blocked.")
+        elif action == "spam":
+            text = _("%(count)s tickets marked as spam and closed.")
+        else:
+            text = _("%(count)s tickets updated.")
+        messages.success(request, text % {"count": count})
     return _back_to_inbox(request)
+
+
+@staff_required
+@require_POST
+def ticket_spam(request, pk: int):
+    """The ticket page's "mark as spam" (and "… and block the sender") buttons."""
+    ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    form = SpamForm(request.POST)
+    block = form.is_valid() and form.cleaned_data["block"]
+    try:
+        bulk.mark_spam(ticket_ids=[ticket.pk], actor=request.user, block_senders=block)
+    except (ValidationError, PermissionDenied) as exc:
+        text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text or _("You are not allowed to do that."))
+    else:
+        messages.success(
+            request,
+            _("Marked as spam and closed; the sender is blocked.")
+            if block
+            else _("Marked as spam and closed."),
+        )
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def ticket_split(request, pk: int):
+    """Pick messages of this ticket to move into a new one, then split."""
+    ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    timeline = list(selectors.ticket_timeline(ticket=ticket).exclude(author_kind="system"))
+    choices = [(message.pk, str(message.pk)) for message in timeline]
+    form = SplitForm(request.POST or None, choices=choices)
+    if form.is_bound and form.is_valid():
+        try:
+            new = bulk.split_ticket(
+                ticket=ticket,
+                message_ids=form.cleaned_data["messages"],
+                actor=request.user,
+                subject=form.cleaned_data["subject"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            form.add_error(None, text or _("You are not allowed to do that."))
+        else:
+            messages.success(
+                request,
+                _("Ticket #%(new)s was split off from this ticket.") % {"new": new.pk},
+            )
+            return redirect("tickets:detail", pk=new.pk)
+    chosen = {str(value) for value in (form["messages"].value() or [])}
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "tickets/split.html",
+        {"ticket": ticket, "timeline": timeline, "form": form, "chosen": chosen},
+        status=status,
+    )
 
 
 @staff_required

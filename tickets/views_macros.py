@@ -41,6 +41,8 @@ def _save(request, form, macro=None):
         macro=macro,
         name=data["name"],
         body=data["body"],
+        body_ja=data["body_ja"],
+        body_en=data["body_en"],
         internal=data["internal"],
         shared=data["shared"] if request.user.can_manage else False,
         set_status=data["set_status"],
@@ -77,7 +79,16 @@ def macro_edit(request, pk: int):
     if request.method == "GET":
         initial = {
             field: getattr(macro, field)
-            for field in ("name", "body", "internal", "shared", "set_status", "set_priority")
+            for field in (
+                "name",
+                "body",
+                "body_ja",
+                "body_en",
+                "internal",
+                "shared",
+                "set_status",
+                "set_priority",
+            )
         }
         initial.update(
             add_tags=", ".join(macro.add_tags),
@@ -150,11 +161,11 @@ def _summary(macro: Macro) -> dict:
     return {
         "id": macro.pk,
         "name": macro.name,
-        "preview": macro.body[:160],
+        "preview": (macro.body or macro.body_ja or macro.body_en)[:160],
         "internal": macro.internal,
         "shared": macro.shared,
         "status": macro.set_status,
-        "has_text": bool(macro.body),
+        "has_text": macro.has_text,
         "has_actions": macro.has_actions,
         "actions": _describe_actions(macro),
     }

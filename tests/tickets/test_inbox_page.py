@@ -13,7 +13,9 @@ def test_inbox_lists_open_tickets_with_the_latest_public_message_as_preview(agen
     ticket = TicketFactory(subject="注文した商品が届きません")
     MessageFactory(ticket=ticket, body_text="最初のメッセージ")
     MessageFactory(ticket=ticket, body_text="二通目：まだ届きません")
-    MessageFactory(ticket=ticket, body_text="社内メモは見せない", internal=True, author_kind="agent")
+    MessageFactory(
+        ticket=ticket, body_text="社内メモは見せない", internal=True, author_kind="agent"
+    )
 
     page = agent_client.get("/agent/").content.decode()
 
@@ -34,7 +36,13 @@ def test_views_filter_and_count(agent_client, agent):
     assert [t.subject for t in mine.context["tickets"]] == ["mine"]
     assert [t.subject for t in solved.context["tickets"]] == ["done"]
     assert mine.context["counts"] == {
-        "mine": 1, "unassigned": 2, "open": 2, "pending": 1, "solved": 1, "chats": 0, "all": 4,
+        "mine": 1,
+        "unassigned": 2,
+        "open": 2,
+        "pending": 1,
+        "solved": 1,
+        "chats": 0,
+        "all": 4,
     }
 
 

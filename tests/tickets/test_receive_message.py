@@ -51,8 +51,11 @@ def test_a_reply_threads_by_references_and_reopens_a_solved_ticket():
     Ticket.objects.filter(pk=first.ticket_id).update(status=Status.SOLVED)
 
     follow_up = receive_message(
-        incoming(external_id="<second@example.jp>", subject="Re: 注文",
-                 replies_to=("<unknown@x>", "<first@example.jp>"))
+        incoming(
+            external_id="<second@example.jp>",
+            subject="Re: 注文",
+            replies_to=("<unknown@x>", "<first@example.jp>"),
+        )
     )
 
     assert follow_up.ticket_id == first.ticket_id
@@ -63,7 +66,9 @@ def test_a_ticket_number_in_the_subject_threads_only_for_the_same_customer():
     first = receive_message(incoming())
     hint = first.ticket_id
 
-    same = receive_message(incoming(external_id="<a@x>", subject=f"Re: [#{hint}]", ticket_hint=hint))
+    same = receive_message(
+        incoming(external_id="<a@x>", subject=f"Re: [#{hint}]", ticket_hint=hint)
+    )
     stranger = receive_message(
         incoming(external_id="<b@x>", handle="other@example.com", ticket_hint=hint)
     )
@@ -91,8 +96,10 @@ def test_conversational_channels_continue_the_open_conversation():
 
 def test_hostile_html_is_sanitized_before_it_is_stored():
     message = receive_message(
-        incoming(body_html='<p onclick="steal()">Hi<script>alert(1)</script>'
-                           '<img src="https://tracker.example/p.gif"></p>')
+        incoming(
+            body_html='<p onclick="steal()">Hi<script>alert(1)</script>'
+            '<img src="https://tracker.example/p.gif"></p>'
+        )
     )
 
     assert "script" not in message.body_html
@@ -103,8 +110,13 @@ def test_hostile_html_is_sanitized_before_it_is_stored():
 
 def test_attachments_are_stored_under_our_own_names(settings):
     message = receive_message(
-        incoming(attachments=(IncomingAttachment("../../etc/passwd 請求書.pdf", "application/pdf",
-                                                 b"%PDF-1.4 test"),))
+        incoming(
+            attachments=(
+                IncomingAttachment(
+                    "../../etc/passwd 請求書.pdf", "application/pdf", b"%PDF-1.4 test"
+                ),
+            )
+        )
     )
 
     attachment = message.attachments.get()

@@ -16,7 +16,9 @@ def ticket():
     return MessageFactory(external_id="<q@example.net>").ticket
 
 
-def test_public_reply_is_an_outbound_delivery_row(ticket, agent, django_capture_on_commit_callbacks):
+def test_public_reply_is_an_outbound_delivery_row(
+    ticket, agent, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as after_commit:
         message = reply(ticket=ticket, author=agent, body_text="お待たせしました。")
 
@@ -71,8 +73,13 @@ def test_reply_can_solve_the_ticket(ticket, agent, settings):
 
 
 def test_update_ticket_properties_and_tags(ticket, agent):
-    update_ticket(ticket=ticket, actor=agent, priority="urgent", assignee=agent,
-                  tags=["返品", " Refund ", "refund"])
+    update_ticket(
+        ticket=ticket,
+        actor=agent,
+        priority="urgent",
+        assignee=agent,
+        tags=["返品", " Refund ", "refund"],
+    )
 
     ticket.refresh_from_db()
     assert ticket.priority == "urgent"

@@ -18,9 +18,18 @@ def ticket():
     customer.save()
     customer_note_add(customer=customer, author=None, body="11/20 にお詫び済み", pinned=True)
     customer_note_add(customer=customer, author=None, body="not pinned")
-    order_upsert(customer=customer, source="shop", values=OrderValues(
-        external_id="10482", number="#10482", ordered_at=timezone.now(), total=5800,
-        tracking_number="4912-3456-7890", items=[ItemValues(name="マグカップ", quantity=2)]))
+    order_upsert(
+        customer=customer,
+        source="shop",
+        values=OrderValues(
+            external_id="10482",
+            number="#10482",
+            ordered_at=timezone.now(),
+            total=5800,
+            tracking_number="4912-3456-7890",
+            items=[ItemValues(name="マグカップ", quantity=2)],
+        ),
+    )
     return message.ticket
 
 
@@ -51,9 +60,16 @@ def test_the_panel_costs_a_fixed_number_of_queries(client, ticket, django_assert
     with django_assert_max_num_queries(30) as first:
         client.get(f"/agent/tickets/{ticket.pk}/")
     for n in range(10):
-        order_upsert(customer=ticket.customer, source="shop", values=OrderValues(
-            external_id=f"x{n}", number=f"x{n}", ordered_at=timezone.now(),
-            items=[ItemValues(name="Cup")]))
+        order_upsert(
+            customer=ticket.customer,
+            source="shop",
+            values=OrderValues(
+                external_id=f"x{n}",
+                number=f"x{n}",
+                ordered_at=timezone.now(),
+                items=[ItemValues(name="Cup")],
+            ),
+        )
     with django_assert_max_num_queries(30) as second:
         client.get(f"/agent/tickets/{ticket.pk}/")
     assert len(first.captured_queries) == len(second.captured_queries)

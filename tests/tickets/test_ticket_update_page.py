@@ -30,7 +30,9 @@ def test_an_unknown_assignee_is_refused_instead_of_unassigning(agent_client, age
 
     ticket.refresh_from_db()
     assert ticket.assignee == agent and ticket.priority == "normal"
-    assert "not valid" in response.content.decode() or "正しくありません" in response.content.decode()
+    assert (
+        "not valid" in response.content.decode() or "正しくありません" in response.content.decode()
+    )
 
 
 def test_a_customer_cannot_be_made_assignee(agent_client):
