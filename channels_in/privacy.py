@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from customers.erasure import ErasureSubject, ExportPart
+from customers.erasure import ErasureSubject, ExportPart, raw_bytes_mention
 from customers.models import Customer
 
 from .models import InboundEvent
@@ -41,10 +41,11 @@ class RawEventPersonalData:
         for contact in subject.contacts:
             # Raw bytes are searched as bytes: held mail of a blocked sender, shop webhooks
             # naming the customer — anything that never became one of their messages.
+            # Whatever the letter case the sender typed the address in.
             ids |= set(
-                InboundEvent.objects.extra(  # noqa: S610 - the needle is a bound parameter
-                    where=["position(%s::bytea in payload) > 0"], params=[contact.encode()]
-                ).values_list("pk", flat=True)
+                InboundEvent.objects.filter(raw_bytes_mention("payload", contact)).values_list(
+                    "pk", flat=True
+                )
             )
         return {"raw_events": _empty(InboundEvent.objects.filter(pk__in=ids))}
 

@@ -1,6 +1,7 @@
 """The access audit: every staff read or change of a customer's personal data leaves a row.
 
-Views and the API call `customer_access_record` after they have loaded (or changed) the data;
+Views and the API call `customer_access_record` after they have loaded (or changed) the data
+(the ticket page, which shows the 360 panel, calls `customer_access_record_from_ticket`);
 admins search the log through `customer_access_log`.
 """
 
@@ -29,6 +30,41 @@ def customer_access_record(
     """Write one audit row. `customer_id` is None only for actions on many customers (import)."""
     return CustomerAccess.objects.create(
         actor=actor, action=action, customer_id=customer_id, ip=ip or None, detail=detail or {}
+    )
+
+
+# The ticket page re-renders often (reloads, live updates, switching tabs back): one row per
+# agent, customer and ticket in this window says everything the log needs and keeps real
+# reads from drowning in copies.
+TICKET_VIEW_WINDOW = timedelta(minutes=10)
+
+
+def customer_access_record_from_ticket(
+    *, request: HttpRequest, customer_id: int | None, ticket_id: int
+) -> CustomerAccess | None:
+    """The ticket page shows the customer's 360 panel: a staff read of personal data.
+
+    Called by the ticket page after it has loaded the ticket. Returns the new row, or None
+    when the same agent already has one for this customer and ticket within
+    TICKET_VIEW_WINDOW (or the ticket has no customer).
+    """
+    if customer_id is None:
+        return None
+    recent = CustomerAccess.objects.filter(
+        actor=request.user,
+        customer_id=customer_id,
+        action=AccessAction.VIEW,
+        detail__ticket=ticket_id,
+        at__gte=timezone.now() - TICKET_VIEW_WINDOW,
+    )
+    if recent.exists():
+        return None
+    return customer_access_record(
+        actor=request.user,
+        action=AccessAction.VIEW,
+        customer_id=customer_id,
+        ip=request_ip(request),
+        detail={"via": "ticket", "ticket": ticket_id},
     )
 
 

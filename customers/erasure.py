@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
 if TYPE_CHECKING:
     from .models import Customer
 
@@ -41,6 +44,27 @@ class ErasureSubject:
 
     customer: Customer
     contacts: tuple[str, ...]
+
+
+def raw_bytes_mention(column: str, contact: str) -> RawSQL:
+    """A filter: the bytea `column` holds `contact`, whatever the letter case.
+
+    Mail and webhooks carry addresses as the sender typed them ("Taro.Yamada@Example.JP")
+    while identities keep them folded, so an exact byte search misses them. PostgreSQL's
+    `escape` encoding turns a bytea into ASCII text (bytes ≥ 0x80 become \\nnn, a backslash is
+    doubled), which lower() can fold without decoding a payload of unknown charset; the needle
+    goes through the same encoding so non-ASCII names still match byte for byte.
+    Use as `Model.objects.filter(raw_bytes_mention("payload", contact))`; `column` is ours,
+    never outside text, and the contact is a bound parameter.
+    """
+    if not column.isidentifier():
+        raise ValueError(f"not a column name: {column!r}")
+    return RawSQL(  # noqa: S611 - the column is checked above, the contact is a parameter
+        "position(lower(encode(%s::bytea, 'escape')) in "
+        f"lower(encode(\"{column}\", 'escape'))) > 0",
+        [contact.encode()],
+        output_field=BooleanField(),
+    )
 
 
 class PersonalDataHandler(Protocol):

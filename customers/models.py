@@ -26,6 +26,15 @@ class IdentityKind(models.TextChoices):
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     domain = models.CharField(_("email domain"), max_length=200, blank=True, db_index=True)
+    # Off by default: a colleague's request can hold things they told only us.
+    shared_requests = models.BooleanField(
+        _("members see each other's requests"),
+        default=False,
+        help_text=_(
+            "In the help center's “My requests”, everyone in the organization sees its "
+            "requests; only the requester can reply."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,6 +152,9 @@ class Order(models.Model):
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
     tracking_url = models.URLField(_("tracking URL"), blank=True)
+    # When the source last changed the order (Shopify `updated_at`, BASE `modified`): webhooks
+    # arrive out of order and retries come late, so an older state never overwrites a newer one.
+    source_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

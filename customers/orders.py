@@ -39,11 +39,30 @@ class OrderValues:
     tracking_number: str = ""
     tracking_url: str = ""
     items: list[ItemValues] = field(default_factory=list)
+    # The source's own "last changed" time, when it tells us one (see Order.source_updated_at).
+    source_updated_at: datetime | None = None
 
 
 def order_upsert(*, customer: Customer, source: str, values: OrderValues) -> tuple[Order, bool]:
-    """Create or update the order known as (source, external_id); its items are replaced."""
+    """Create or update the order known as (source, external_id); its items are replaced.
+
+    When both the stored order and `values` carry the source's change time and `values` is
+    older, nothing changes (returns the stored order, created=False): a late `orders/updated`
+    must not bring back a state the shop has already left. Equal times apply (a redelivery).
+    """
     with transaction.atomic():
+        if values.source_updated_at is not None:
+            stored = (
+                Order.objects.select_for_update()
+                .filter(source=source, external_id=values.external_id)
+                .first()
+            )
+            if (
+                stored is not None
+                and stored.source_updated_at is not None
+                and values.source_updated_at < stored.source_updated_at
+            ):
+                return stored, False
         order, created = Order.objects.select_for_update().update_or_create(
             source=source,
             external_id=values.external_id,
@@ -58,6 +77,7 @@ def order_upsert(*, customer: Customer, source: str, values: OrderValues) -> tup
                 "carrier": values.carrier,
                 "tracking_number": values.tracking_number,
                 "tracking_url": values.tracking_url,
+                "source_updated_at": values.source_updated_at,
             },
         )
         order.items.all().delete()

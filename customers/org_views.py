@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +15,9 @@ from helpdesk.roles import staff_required
 
 from . import privacy, selectors
 from .audit import customer_access_record, request_ip
-from .models import AccessAction, Customer
+from .models import AccessAction, Customer, Organization
 from .orders import ticket_order_link, ticket_order_unlink
+from .services import organization_sharing_set
 
 
 @staff_required
@@ -44,8 +45,30 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "customers/organization.html",
-        {"view": view, "show_contact_details": privacy.sees_contact_details(request.user)},
+        {
+            "view": view,
+            "show_contact_details": privacy.sees_contact_details(request.user),
+            "can_manage": request.user.can_manage,
+        },
     )
+
+
+@staff_required
+@require_POST
+def organization_sharing(request: HttpRequest, pk: int) -> HttpResponse:
+    """Managers turn "members see each other's requests" on or off."""
+    if not request.user.can_manage:
+        raise PermissionDenied
+    organization = get_object_or_404(Organization, pk=pk)
+    shared = request.POST.get("shared") == "on"
+    organization_sharing_set(organization=organization, shared=shared)
+    messages.success(
+        request,
+        _("Members now see each other's requests in the help center.")
+        if shared
+        else _("Members now see only their own requests in the help center."),
+    )
+    return redirect("customers:organization", pk=pk)
 
 
 @staff_required

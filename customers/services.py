@@ -155,3 +155,10 @@ def customer_note_pin(*, note: CustomerNote, pinned: bool) -> CustomerNote:
     note.pinned = pinned
     note.save(update_fields=["pinned"])
     return note
+
+
+def organization_sharing_set(*, organization: Organization, shared: bool) -> Organization:
+    """Whether members see each other's requests in the help center (read only)."""
+    organization.shared_requests = shared
+    organization.save(update_fields=["shared_requests"])
+    return organization

@@ -8,6 +8,11 @@ urlpatterns = [
     path("audit/", views.access_log, name="audit"),
     path("organizations/", org_views.organization_list, name="organizations"),
     path("organizations/<int:pk>/", org_views.organization_detail, name="organization"),
+    path(
+        "organizations/<int:pk>/sharing/",
+        org_views.organization_sharing,
+        name="organization_sharing",
+    ),
     path("tickets/<int:ticket_id>/order/", org_views.ticket_order, name="ticket-order"),
     path("fields/", field_views.field_list, name="fields"),
     path("fields/<int:pk>/", field_views.field_edit, name="field-edit"),

@@ -8,8 +8,12 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         # tickets cannot import knowledge: the help center follows ticket events instead.
+        from tickets.panels import register_panel
         from tickets.signals import ticket_changed
 
         from .deflection import on_ticket_changed
+        from .link_panel import render_link_panel
 
         ticket_changed.connect(on_ticket_changed, dispatch_uid="knowledge.deflection")
+        # The ticket page: search the help center, insert an article's link into the reply.
+        register_panel("knowledge-links", render_link_panel, order=70)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .bot import mark_bot_questions_led_to_ticket
 from .models import Article, ContactAttempt, Language
 from .reader_services import _within_rate, mark_searches_led_to_ticket
 
@@ -97,11 +98,13 @@ def contact_form_sent(form_token: str, ticket_id: int) -> None:
     """The form with `form_token` opened ticket `ticket_id`: mark the visit and its searches."""
     attempt = ContactAttempt.objects.filter(form_token=form_token).first()
     if attempt is None:  # no script ran on the page (or it was blocked): nothing to tie to
+        mark_bot_questions_led_to_ticket(form_token)
         return
     ContactAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
         ticket_id=ticket_id, submitted_at=timezone.now()
     )
     marked = mark_searches_led_to_ticket(attempt.session_key)
+    mark_bot_questions_led_to_ticket(form_token)
     logger.debug(
         "contact form %s sent: %d searches led to ticket %s", attempt.pk, marked, ticket_id
     )

@@ -291,6 +291,43 @@ class ContactAttempt(models.Model):
         return bool(self.suggestions_shown and self.opened_article_id and not self.submitted_at)
 
 
+class BotSource(models.TextChoices):
+    CONTACT_FORM = "contact", _("Contact form")
+    WIDGET = "widget", _("Chat widget")
+
+
+class BotQuestion(models.Model):
+    """One question put to the answer bot, what it offered, and whether that solved it.
+
+    `token` is the asker's handle on this row (the "this solved my problem" button sends it
+    back); no name or address is kept, and the question is cut like a search query.
+    """
+
+    token = models.CharField(max_length=43, unique=True)
+    source = models.CharField(max_length=10, choices=BotSource.choices)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    question = models.CharField(max_length=256)
+    offered = ArrayField(models.PositiveBigIntegerField(), default=list, blank=True)
+    confidence = models.FloatField(default=0)
+    # The contact form's one-time token, when asked from it: a ticket sent afterwards by the
+    # same form means the answer did not solve it.
+    form_token = models.CharField(max_length=64, blank=True, db_index=True)
+    solved_article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    solved_at = models.DateTimeField(null=True, blank=True)
+    led_to_ticket = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bot question")
+        verbose_name_plural = _("bot questions")
+
+    def __str__(self) -> str:
+        return self.question
+
+
 def article_image_path(instance: ArticleImage, filename: str) -> str:
     return f"knowledge/images/{instance.token[:2]}/{instance.token}.{instance.extension}"
 

@@ -3,7 +3,8 @@
 A customer account reaches tickets only through its *verified* email addresses: each one that
 is a known email identity gives that identity's customer, and that customer's tickets on every
 channel. An unverified address gives nothing (anyone can type someone else's address at
-sign-up). Replies go in through `tickets.services.receive_message` like any inbound message.
+sign-up). When that customer's organization shares requests, the colleagues' tickets are
+readable too, but only their requester replies. Replies go in through `tickets.services.receive_message` like any inbound message.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -30,10 +31,16 @@ MAX_REPLY_CHARS = 20_000
 class PortalAccess:
     verified_emails: list[str]
     identities: list[Identity]
+    # Organizations of these customers that share requests among their members (read only).
+    shared_organization_ids: tuple[int, ...] = ()
 
     @property
     def customer_ids(self) -> list[int]:
         return sorted({identity.customer_id for identity in self.identities})
+
+    def owns(self, ticket: Ticket) -> bool:
+        """The ticket is this person's own request (not a colleague's shared one)."""
+        return ticket.customer_id in self.customer_ids
 
 
 def portal_access(user: User) -> PortalAccess:
@@ -48,17 +55,40 @@ def portal_access(user: User) -> PortalAccess:
     identities = (
         list(
             Identity.objects.filter(kind=IdentityKind.EMAIL, handle__in=emails).select_related(
-                "customer"
+                "customer__organization"
             )
         )
         if emails
         else []
     )
-    return PortalAccess(verified_emails=emails, identities=identities)
+    shared = sorted(
+        {
+            identity.customer.organization_id
+            for identity in identities
+            if identity.customer.organization and identity.customer.organization.shared_requests
+        }
+    )
+    return PortalAccess(
+        verified_emails=emails, identities=identities, shared_organization_ids=tuple(shared)
+    )
+
+
+def _readable(access: PortalAccess) -> Q:
+    """Tickets of these customers, and of their colleagues where the organization shares."""
+    readable = Q(customer_id__in=access.customer_ids)
+    if access.shared_organization_ids:
+        readable |= Q(customer__organization_id__in=access.shared_organization_ids)
+    return readable
 
 
 def customer_tickets(access: PortalAccess) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(customer_id__in=access.customer_ids).order_by("-updated_at", "-id")
+    if not access.customer_ids:
+        return Ticket.objects.none()
+    return (
+        Ticket.objects.filter(_readable(access))
+        .select_related("customer")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def customer_ticket(access: PortalAccess, pk: int) -> Ticket:
@@ -86,8 +116,8 @@ def customer_attachment(access: PortalAccess, ticket_pk: int, attachment_pk: int
             pk=attachment_pk,
             message__ticket_id=ticket_pk,
             message__internal=False,
-            message__ticket__customer_id__in=access.customer_ids,
         )
+        .filter(message__ticket__in=customer_tickets(access))
         .first()
     )
     if attachment is None:
@@ -126,6 +156,8 @@ def reply_as_customer(
         raise ValidationError(_("Write a message first."))
     if len(body) > MAX_REPLY_CHARS:
         raise ValidationError(_("The message is too long."))
+    if not access.owns(ticket):
+        raise ValidationError(_("Only the person who sent this request can reply to it."))
     if not can_reply(ticket):
         raise ValidationError(_("This request is closed. Please send a new one."))
     identity = next(i for i in access.identities if i.customer_id == ticket.customer_id)

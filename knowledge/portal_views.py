@@ -62,6 +62,7 @@ def request_list(request: HttpRequest, lang: str) -> HttpResponse:
         "language_urls": meta.switch,
         "access": access,
         "page": page,
+        "own_ids": access.customer_ids,
         "statuses": portal.CUSTOMER_STATUS,
     }
     return private_page(render(request, "knowledge/portal/list.html", context))
@@ -106,7 +107,8 @@ def request_detail(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
         "conversation": portal.public_conversation(ticket),
         "form": form,
         "customer_status": portal.CUSTOMER_STATUS.get(ticket.status, "open"),
-        "can_reply": portal.can_reply(ticket),
+        "can_reply": portal.can_reply(ticket) and access.owns(ticket),
+        "own": access.owns(ticket),
         "max_attachment_bytes": settings.MAX_ATTACHMENT_BYTES,
         "max_attachments": settings.MAX_ATTACHMENTS_PER_MESSAGE,
     }

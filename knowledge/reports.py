@@ -13,7 +13,13 @@ from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .models import ArticleFeedback, ArticleTranslation, ContactAttempt, SearchQueryLog
+from .models import (
+    ArticleFeedback,
+    ArticleTranslation,
+    BotQuestion,
+    ContactAttempt,
+    SearchQueryLog,
+)
 
 PERIOD_DAYS = (7, 30, 90)
 TOP = 20
@@ -35,6 +41,20 @@ class Deflection:
 
 
 @dataclass
+class BotDeflection:
+    asked: int = 0
+    answered: int = 0
+    solved: int = 0
+    led_to_ticket: int = 0
+    unanswered: list[dict] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the answered questions whose asker said "this solved my problem"."""
+        return self.solved / self.answered if self.answered else None
+
+
+@dataclass
 class UnhelpfulArticle:
     translation: ArticleTranslation
     unhelpful: int
@@ -53,6 +73,7 @@ class GapReport:
     top_searches: list[dict]
     unhelpful: list[UnhelpfulArticle]
     deflection: Deflection
+    bot: BotDeflection = field(default_factory=BotDeflection)
 
 
 def _searches(since: datetime, language: str) -> QuerySet[SearchQueryLog]:
@@ -90,6 +111,7 @@ def gap_report(*, days: int, language: str = "", now: datetime | None = None) ->
         top_searches=_grouped(logs),
         unhelpful=unhelpful_articles(since, language),
         deflection=deflection(since, language),
+        bot=bot_deflection(since, language),
     )
 
 
@@ -145,3 +167,34 @@ def deflection(since: datetime, language: str) -> Deflection:
     )
     # Aggregate names may not repeat field names (opened_article): prefixed, then unprefixed.
     return Deflection(**{name[2:]: value for name, value in numbers.items()})
+
+
+def bot_deflection(since: datetime, language: str) -> BotDeflection:
+    questions = BotQuestion.objects.filter(created_at__gte=since)
+    if language:
+        questions = questions.filter(language=language)
+    numbers = questions.aggregate(
+        asked=Count("id"),
+        answered=Count("id", filter=~Q(offered=[])),
+        solved=Count("id", filter=Q(solved_at__isnull=False)),
+        tickets=Count("id", filter=Q(led_to_ticket=True)),
+    )
+    unanswered = list(
+        questions.filter(offered=[])
+        .annotate(text=Lower("question"))
+        .values("text")
+        .annotate(
+            count=Count("id"),
+            last=Max("created_at"),
+            language=Max("language"),
+            tickets=Count("id", filter=Q(led_to_ticket=True)),
+        )
+        .order_by("-count", "-last")[:TOP]
+    )
+    return BotDeflection(
+        asked=numbers["asked"],
+        answered=numbers["answered"],
+        solved=numbers["solved"],
+        led_to_ticket=numbers["tickets"],
+        unanswered=unanswered,
+    )

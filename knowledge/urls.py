@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import (
+    bot_views,
     deflection_views,
     editor_views,
+    link_panel,
     manage_views,
     portal_views,
     search_views,
@@ -30,6 +32,7 @@ urlpatterns = [
     path("manage/structure/add/", manage_views.add_node, name="manage_add_node"),
     path("manage/reports/", manage_views.gap_report_page, name="manage_reports"),
     path("manage/theme/", theme_views.theme_settings, name="manage_theme"),
+    path("manage/link-search/", link_panel.link_search, name="link_search"),
     path("images/<str:name>", editor_views.image, name="image"),
     path("theme.css", theme_views.theme_stylesheet, name="theme_css"),
     # Customers.
@@ -49,6 +52,8 @@ urlpatterns = [
         name="search_click",
     ),
     path("<lang:lang>/contact-beacon/", deflection_views.contact_beacon, name="contact_beacon"),
+    path("<lang:lang>/bot/ask/", bot_views.bot_ask, name="bot_ask"),
+    path("<lang:lang>/bot/<str:token>/solved/", bot_views.bot_solved, name="bot_solved"),
     path("<lang:lang>/requests/", portal_views.request_list, name="requests"),
     path("<lang:lang>/requests/<int:pk>/", portal_views.request_detail, name="request"),
 ]

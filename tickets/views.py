@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from customers import audit as customer_audit
 from customers import selectors as customer_selectors
 from customers.privacy import can_block, sees_contact_details
 from helpdesk.roles import staff_required
@@ -104,6 +105,10 @@ def ticket_detail(request, pk: int):
             "show_contact_details": sees_contact_details(request.user),
         }
         return render(request, "tickets/_timeline.html", context)
+    # Opening a ticket shows the customer's personal data: audited (once per 10 minutes).
+    customer_audit.customer_access_record_from_ticket(
+        request=request, customer_id=ticket.customer_id, ticket_id=ticket.pk
+    )
     notifications.mark_read(user=request.user, ticket_id=ticket.pk)
     return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
 

@@ -82,6 +82,7 @@ def order_values(order: dict) -> OrderValues:
         shipping_status=dispatch[:60],
         carrier=str(order.get("shipping_method") or shipped.get("shipping_method") or "")[:100],
         tracking_number=str(shipped.get("tracking_number") or "")[:100],
+        source_updated_at=_modified_at(order.get("modified")),
         items=[
             ItemValues(
                 name=" ".join(str(p) for p in (item.get("title"), item.get("variation")) if p)[:300]
@@ -93,6 +94,16 @@ def order_values(order: dict) -> OrderValues:
             for item in items
         ],
     )
+
+
+def _modified_at(value) -> datetime | None:
+    """BASE's `modified` (Unix seconds): when the order last changed there, if it says."""
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise MalformedPayload(f"modified {value!r} is not a timestamp") from exc
 
 
 # --- API ----------------------------------------------------------------------------------

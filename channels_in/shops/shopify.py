@@ -117,6 +117,9 @@ def order_values(order: dict) -> OrderValues:
         carrier=str(shipment.get("tracking_company") or "")[:100],
         tracking_number=str(shipment.get("tracking_number") or "")[:100],
         tracking_url=str(shipment.get("tracking_url") or "")[:200],
+        source_updated_at=(
+            datetime_of(order["updated_at"], "updated_at") if order.get("updated_at") else None
+        ),
         items=[
             ItemValues(
                 name=str(item.get("name") or item.get("title") or "")[:300],

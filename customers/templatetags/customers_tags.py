@@ -28,6 +28,7 @@ MOVED_LABELS = {
 # The keys views write into CustomerAccess.detail, as admins read them, in this order.
 AUDIT_DETAIL_LABELS = {
     "via": _("read via"),
+    "ticket": _("on ticket"),
     "orders": _("orders in the file"),
     "created": _("orders created"),
     "updated": _("orders updated"),
@@ -51,6 +52,7 @@ AUDIT_DETAIL_LABELS = {
     "accounts": _("accounts closed"),
 }
 CUSTOMER_NUMBER_KEYS = frozenset({"merged_customer", "into"})
+NUMBERED_KEYS = CUSTOMER_NUMBER_KEYS | {"ticket"}
 
 
 @register.simple_tag(takes_context=True)
@@ -101,7 +103,7 @@ def audit_detail(detail: dict | None) -> list[tuple[str, str]]:
             shown = str(_("yes") if value else _("no"))
         elif isinstance(value, list):
             shown = ", ".join(str(v) for v in value)
-        elif key in CUSTOMER_NUMBER_KEYS:
+        elif key in NUMBERED_KEYS:
             shown = f"#{value}"
         else:
             shown = str(value)

@@ -170,6 +170,101 @@
     if (input.value) suggest(input.value);
   }
 
+  // ------------------------------------------------------------------ the answer bot
+  // When the customer has written their message (the field loses focus), the bot is asked
+  // once per distinct text; its answers show above the send button with a "this solved my
+  // problem" button each. Everything from the server is set as text, never as HTML.
+  var BOT_MIN_CHARS = 6;
+
+  function setupBot(box) {
+    var message = document.getElementById(box.dataset.kbBotFor);
+    var subject = document.getElementById(box.dataset.kbBotSubject);
+    var list = box.querySelector("[data-kb-bot-list]");
+    var title = box.querySelector("[data-kb-bot-title]");
+    var thanks = box.querySelector("[data-kb-bot-thanks]");
+    var hint = box.querySelector("[data-kb-bot-hint]");
+    var form = box.closest("form");
+    var token = form && form.querySelector("input[name=form_token]");
+    if (!message || !list || !window.fetch) return;
+    var asked = null;
+    var controller = null;
+
+    function post(url, fields) {
+      var body = new URLSearchParams();
+      Object.keys(fields).forEach(function (key) { body.append(key, fields[key]); });
+      return fetch(url, { method: "POST", body: body, credentials: "omit", signal: controller.signal })
+        .then(function (response) { return response.ok ? response.json() : null; });
+    }
+
+    function solved(questionToken, answer, button) {
+      button.disabled = true;
+      var url = box.dataset.kbBotSolvedUrl.replace("TOKEN", encodeURIComponent(questionToken));
+      post(url, { article: answer.id }).then(function (data) {
+        if (!data || !data.solved) { button.disabled = false; return; }
+        list.textContent = "";
+        title.hidden = true;
+        hint.hidden = true;
+        thanks.hidden = false;
+        thanks.focus();
+      }).catch(function () { button.disabled = false; });
+    }
+
+    function show(data) {
+      list.textContent = "";
+      var answers = (data && data.answers) || [];
+      box.hidden = !answers.length;
+      if (!answers.length) return;
+      title.textContent = data.confident ? title.dataset.titleSure : title.dataset.titleMaybe;
+      answers.forEach(function (answer) {
+        var item = document.createElement("li");
+        item.className = "kb-bot__answer";
+        var head = document.createElement("div");
+        head.className = "kb-bot__head";
+        var link = document.createElement("a");
+        link.href = answer.url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.textContent = answer.title;
+        link.title = box.dataset.labelOpen;
+        head.appendChild(link);
+        var badge = document.createElement("span");
+        var sure = answer.confidence >= 0.85;
+        badge.className = "kb-bot__confidence" + (sure ? " kb-bot__confidence--sure" : "");
+        badge.textContent = sure ? box.dataset.labelSure : box.dataset.labelMaybe;
+        head.appendChild(badge);
+        item.appendChild(head);
+        var extract = document.createElement("p");
+        extract.className = "kb-bot__extract";
+        extract.textContent = answer.extract;
+        item.appendChild(extract);
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn--sm";
+        button.textContent = box.dataset.labelSolved;
+        button.addEventListener("click", function () { solved(data.token, answer, button); });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    }
+
+    function ask() {
+      var question = ((subject ? subject.value.trim() + "\n" : "") + message.value.trim()).trim();
+      if (message.value.trim().length < BOT_MIN_CHARS || question === asked) return;
+      asked = question;
+      if (controller) controller.abort();
+      controller = new AbortController();
+      post(box.dataset.kbBot, {
+        question: question.slice(0, 2000),
+        source: "contact",
+        form: token ? token.value : "",
+      }).then(show).catch(function (error) { if (error.name !== "AbortError") show(null); });
+    }
+
+    message.addEventListener("change", ask);
+    message.addEventListener("blur", ask);
+  }
+
   document.querySelectorAll("form[data-kb-suggest]").forEach(setupCombobox);
+  document.querySelectorAll("[data-kb-bot]").forEach(setupBot);
   document.querySelectorAll("[data-kb-deflect]").forEach(setupDeflection);
 })();

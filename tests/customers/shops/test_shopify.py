@@ -221,3 +221,60 @@ def test_a_link_to_another_host_is_not_followed(shopify):
 
 def test_checking_the_connection_names_the_shop(shopify):
     assert shop_client("shopify").check(shopify) == "窓口テスト商店"
+
+
+def test_a_late_orders_updated_does_not_overwrite_a_newer_state(
+    client, shopify, django_capture_on_commit_callbacks
+):
+    shipped = shopify_order(
+        77, "yamada@example.jp", tracking="5555-6666-7777", updated_at="2026-11-21T12:00:00+09:00"
+    )
+    # Shopify retried an older delivery (paid, not yet shipped) after the shipped one arrived.
+    older = shopify_order(77, "yamada@example.jp", updated_at="2026-11-21T09:00:00+09:00")
+    newest = shopify_order(
+        77,
+        "yamada@example.jp",
+        tracking="5555-6666-7777",
+        cancelled_at="2026-11-22T08:00:00+09:00",
+        updated_at="2026-11-22T08:00:00+09:00",
+    )
+    capture = django_capture_on_commit_callbacks
+
+    deliver(client, shopify, json.dumps(shipped).encode(), topic="orders/updated", capture=capture)
+    late = deliver(
+        client,
+        shopify,
+        json.dumps(older).encode(),
+        topic="orders/updated",
+        webhook_id="wh-late",
+        capture=capture,
+    )
+
+    assert late.status_code == 200  # acknowledged: Shopify must not retry it forever
+    order = Order.objects.get()
+    assert order.tracking_number == "5555-6666-7777" and order.shipping_status == "in_transit"
+    assert [i.sku for i in order.items.all()] == ["MUG-1", "BAG-2"]
+    assert InboundEvent.objects.filter(status=InboundStatus.PROCESSED).count() == 2
+
+    deliver(
+        client,
+        shopify,
+        json.dumps(newest).encode(),
+        topic="orders/cancelled",
+        webhook_id="wh-new",
+        capture=capture,
+    )
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.tracking_number == "5555-6666-7777"
+
+
+def test_an_unreadable_updated_at_fails_with_the_reason(
+    client, shopify, django_capture_on_commit_callbacks
+):
+    body = json.dumps(shopify_order(78, "yamada@example.jp", updated_at="yesterday")).encode()
+
+    deliver(client, shopify, body, capture=django_capture_on_commit_callbacks)
+
+    event = InboundEvent.objects.get()
+    assert event.status == InboundStatus.FAILED and "updated_at" in event.error
+    assert not Order.objects.exists()
