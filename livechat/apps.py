@@ -7,16 +7,18 @@ class LiveChatConfig(AppConfig):
     verbose_name = _("Live chat")
 
     def ready(self) -> None:
-        from functools import partial
-
         from channels_in import registry
-        from channels_in.services import queue_delivery
         from tickets import outbound, panels
+        from tickets.signals import ticket_changed
 
         from .adapter import ChatAdapter
+        from .ending import send_agent_reply
         from .panel import render_chat_panel
+        from .transfer import on_ticket_changed
 
         registry.register(ChatAdapter())
-        # An agent's reply on a chat ticket is a delivery row; the deliver queue pushes it.
-        outbound.register_sender("chat", partial(queue_delivery, kind="chat"))
+        # An agent's reply on a chat ticket is a delivery row (two when the chat turned into
+        # an email conversation); the deliver queue pushes it.
+        outbound.register_sender("chat", send_agent_reply)
         panels.register_panel("livechat", render_chat_panel, order=20)
+        ticket_changed.connect(on_ticket_changed, dispatch_uid="livechat.transfer")

@@ -15,7 +15,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tickets.models import Channel, Ticket
 
-from . import live, services
+from . import ending, live, services
+from .availability import team_availability
 from .live import frame
 from .services import ChatError
 
@@ -84,6 +85,9 @@ class ChatConsumer(_FrameConsumer):
         "read": "on_read",
         "profile": "on_profile",
         "ping": "on_ping",
+        "end": "on_end",
+        "rate": "on_rate",
+        "transcript": "on_transcript",
     }
     visitor = None
 
@@ -139,11 +143,13 @@ class ChatConsumer(_FrameConsumer):
 
     def _welcome(self, session: services.Session, since: Any) -> dict:
         visitor = session.visitor
+        availability = team_availability()
         return frame(
             "welcome",
             token=session.token,
             visitor={"name": visitor.name, "email": visitor.email},
-            needs_profile=services.needs_profile(visitor),
+            needs_profile=services.needs_profile(visitor, offline=not availability["online"]),
+            availability=availability,
             messages=services.messages_since(visitor, since),
             **live.conversation_state(visitor),
         )
@@ -183,11 +189,27 @@ class ChatConsumer(_FrameConsumer):
         await database_sync_to_async(live.visitor_seen)(self.visitor)
         await self.send_json(frame("pong"))
 
+    async def on_end(self, content: dict) -> None:
+        # The `ended` frame reaches this tab through the visitor's group, like the others.
+        await database_sync_to_async(ending.visitor_ends)(self.visitor)
+
+    async def on_rate(self, content: dict) -> None:
+        conversation = await database_sync_to_async(ending.rate_chat)(
+            self.visitor, rating=content.get("rating"), comment=content.get("comment")
+        )
+        await self.send_json(frame("rated", rating=conversation.rating))
+
+    async def on_transcript(self, content: dict) -> None:
+        await database_sync_to_async(ending.request_transcript)(
+            self.visitor, email=content.get("email")
+        )
+        await self.send_json(frame("transcript_queued", email=self.visitor.email))
+
 
 class AgentChatConsumer(_FrameConsumer):
     """An agent's ticket page: visitor typing / presence / reads in, agent typing out."""
 
-    handlers = {"typing": "on_typing", "read": "on_read", "ping": "on_ping"}
+    handlers = {"typing": "on_typing", "read": "on_read", "ping": "on_ping", "end": "on_end"}
     ticket = None
 
     async def connect(self) -> None:
@@ -222,3 +244,6 @@ class AgentChatConsumer(_FrameConsumer):
 
     async def on_ping(self, content: dict) -> None:
         await self.send_json(frame("pong"))
+
+    async def on_end(self, content: dict) -> None:
+        await database_sync_to_async(ending.agent_ends)(self.ticket)

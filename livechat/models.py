@@ -138,6 +138,16 @@ class ChatConversation(models.Model):
     )
     visitor_read_upto = models.PositiveBigIntegerField(default=0)
     agent_read_upto = models.PositiveBigIntegerField(default=0)
+    # Written while nobody could answer: agent replies also go to the visitor's email while
+    # the visitor is not in the widget, and their mail replies thread into the same ticket.
+    email_followup = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=10, blank=True)  # "visitor" / "agent"
+    # The end-of-chat rating given in the widget (kept here even when the feedback app also
+    # records it against its survey).
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -166,3 +176,48 @@ class ChatUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ChatMailKind(models.TextChoices):
+    TRANSCRIPT = "transcript", _("Transcript")
+    REPLY = "reply", _("Reply by email")
+
+
+class ChatMailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class ChatMail(models.Model):
+    """A mail a chat sends besides the live push: the transcript (up to `message`) or an
+    agent's reply (`message`) to a visitor who left for email. One row per send, retried by
+    the queue: outbound is a row here too."""
+
+    conversation = models.ForeignKey(
+        ChatConversation, on_delete=models.CASCADE, related_name="mails"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=ChatMailKind.choices)
+    recipient = models.EmailField()
+    status = models.CharField(
+        max_length=8, choices=ChatMailStatus.choices, default=ChatMailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    mail_message_id = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # An agent's reply is mailed once per conversation, however often it is queued.
+            models.UniqueConstraint(
+                fields=["conversation", "message"],
+                condition=models.Q(kind="reply"),
+                name="chat_mail_reply_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.status})"

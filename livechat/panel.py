@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from .live import visitor_is_online, visitor_panel
+from .models import ChatConversation
 
 
 def browser_of(user_agent: str) -> str:
@@ -47,7 +48,13 @@ def render_chat_panel(request, ticket) -> str:
     if ticket.channel != "chat":
         return ""
     visitor = visitor_panel(ticket)
+    conversation = (
+        ChatConversation.objects.filter(ticket=ticket, visitor=visitor).first() if visitor else None
+    )
     context = {
+        "ended_by": conversation.ended_by if conversation and conversation.ended_at else "",
+        "rating": conversation.rating if conversation else None,
+        "rating_comment": conversation.rating_comment if conversation else "",
         "ticket": ticket,
         "visitor": visitor,
         "online": visitor_is_online(visitor) if visitor else False,

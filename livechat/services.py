@@ -30,7 +30,8 @@ from customers.services import customer_merge, identity_resolve
 from helpdesk import crypto
 from tickets.models import AuthorKind, Message
 
-from . import live
+from . import ending, live
+from .availability import team_availability
 from .errors import ChatError
 from .live import PROTOCOL_VERSION, message_frame, push_to_ticket_visitors
 from .models import ChatChannel, ChatConversation, ChatUpload, ChatVisitor, FieldMode
@@ -216,10 +217,13 @@ def update_profile(visitor: ChatVisitor, *, name: Any, email: Any, page: Any = N
     settle_customer(visitor)
 
 
-def needs_profile(visitor: ChatVisitor) -> bool:
+def needs_profile(visitor: ChatVisitor, *, offline: bool = False) -> bool:
+    """The pre-chat form must be filled in first. Nobody online: the answer comes by email,
+    so an email address is needed whatever the channel asks for."""
     channel = visitor.channel
+    email_required = channel.ask_email == FieldMode.REQUIRED or offline
     return (channel.ask_name == FieldMode.REQUIRED and not visitor.name) or (
-        channel.ask_email == FieldMode.REQUIRED and not visitor.email
+        email_required and not visitor.email
     )
 
 
@@ -302,10 +306,12 @@ def record_visitor_message(
     tokens = [str(token)[:32] for token in uploads]
     if not text and not tokens:
         raise ChatError("empty", "the message is empty")
-    if needs_profile(visitor):
-        raise ChatError("profile_required", "fill in the pre-chat form first")
     key = inbound_key(visitor, client_id)
     existing = InboundEvent.objects.filter(kind="chat", idempotency_key=key).first()
+    availability = team_availability() if existing is None else {"online": True}
+    offline = not availability["online"]
+    if needs_profile(visitor, offline=offline):
+        raise ChatError("profile_required", "fill in the pre-chat form first")
     if existing is None:
         found = set(
             ChatUpload.objects.filter(visitor=visitor, token__in=tokens).values_list(
@@ -341,6 +347,10 @@ def record_visitor_message(
     link_conversations(visitor)
     message = event.message
     if message is not None and not duplicate:
+        ending.reopen_if_ended(visitor)
+        if offline and ending.start_email_followup(visitor, message):
+            notice = live.frame("followup", email=visitor.email, back_at=availability["back_at"])
+            live.after_commit_send(live.visitor_group(visitor.uid), notice)
         echo = live.frame("message", message=message_frame(message))
         live.group_send(live.visitor_group(visitor.uid), echo)  # the visitor's other tabs
     return message, duplicate

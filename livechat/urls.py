@@ -10,6 +10,11 @@ urlpatterns = [
     path("widget/<str:key>/config/", views.widget_config, name="config"),
     path("widget/<str:key>/upload/", views.widget_upload, name="upload"),
     path("widget/<str:key>/suggest/<str:lang>/", views.widget_suggest, name="suggest"),
+    path(
+        "widget/<str:key>/article/<str:lang>/<int:article_id>/",
+        views.widget_article,
+        name="article",
+    ),
     path("widget/files/<int:pk>/<str:token>/", views.widget_file, name="file"),
     path("agent/settings/chat/", settings_views.channel_list, name="settings"),
     path("agent/settings/chat/new/", settings_views.channel_form, name="settings_create"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.staticfiles import finders
@@ -19,6 +20,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from helpdesk.html import sanitize_html
 from tickets.downloads import attachment_response
 from tickets.models import Attachment, Channel
 
@@ -158,4 +160,40 @@ def widget_suggest(request, key: str, lang: str):
         return _error("unavailable", "the help center has no suggestions", 404)
     request.user = AnonymousUser()  # the public's view: published articles only
     response = match.func(request, *match.args, **match.kwargs)
+    return _cors(response)
+
+
+@require_GET
+def widget_article(request, key: str, lang: str, article_id: int):
+    """One published help-center article, whole, for reading inside the widget: the
+    published translation's HTML, sanitized again here because it is put into the widget's
+    DOM as markup. Only what the public may read (drafts and internal articles are 404)."""
+    if lang not in SUGGEST_LANGUAGES:
+        raise Http404
+    try:
+        services.active_channel(key)
+    except ChatError as exc:
+        return _error(exc.code, exc.message, 404)
+    if not apps.is_installed("knowledge"):
+        return _error("unavailable", "there is no help center", 404)
+    from knowledge.selectors import visible_translations  # lazy: the help center is optional
+    from knowledge.seo import article_path
+
+    translation = (
+        visible_translations(AnonymousUser(), lang)
+        .filter(article_id=article_id)
+        .only("title", "summary", "body_html", "slug", "language", "article_id", "updated_at")
+        .first()
+    )
+    if translation is None:
+        return _error("not_found", "no published article has this id", 404)
+    response = JsonResponse(
+        {
+            "id": translation.article_id,
+            "title": translation.title,
+            "html": sanitize_html(translation.body_html),
+            "url": article_path(translation),
+        }
+    )
+    patch_cache_control(response, public=True, max_age=300)
     return _cors(response)

@@ -33,7 +33,16 @@
   function onFrame(frame) {
     if (frame.type === "typing") setTyping(frame.typing, frame.preview);
     else if (frame.type === "presence") setPresence(frame.online);
-    else if (frame.type === "read") {
+    else if (frame.type === "ended") {
+      var ended = panel && panel.querySelector("[data-livechat-ended]");
+      var button = panel && panel.querySelector("[data-livechat-end]");
+      if (ended) {
+        ended.hidden = false;
+        ended.textContent = frame.by === "agent" ? panel.dataset.labelEndedAgent
+          : panel.dataset.labelEndedVisitor;
+      }
+      if (button) button.hidden = true;
+    } else if (frame.type === "read") {
       var seen = panel && panel.querySelector("[data-livechat-seen]");
       if (seen) { seen.hidden = false; seen.textContent = panel.dataset.labelSeen; }
     }
@@ -84,6 +93,10 @@
   document.addEventListener("submit", function (event) {
     if (event.target && event.target.id === "reply-form") stopTyping();
   }, true);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-livechat-end]");
+    if (button && panel && panel.contains(button)) send({ type: "end" });
+  });
   document.addEventListener("visibilitychange", markRead);
   window.addEventListener("focus", markRead);
   document.body.addEventListener("htmx:afterSwap", markRead);

@@ -27,7 +27,16 @@
       optional: "（任意）", start: "チャットを始める", articles: "関連する記事",
       back: "戻る", fullArticle: "記事をすべて読む", tooBig: "ファイルが大きすぎます",
       badType: "画像（PNG・JPEG・GIF・WebP）と PDF のみ送れます", newMessage: "新着メッセージ",
-      you: "あなた", agent: "担当者"
+      you: "あなた", agent: "担当者", end: "チャットを終了",
+      ended: "チャットを終了しました", endedAgent: "担当者がチャットを終了しました",
+      rate: "今回の対応はいかがでしたか？", comment: "ご意見（任意）", sendRating: "評価を送る",
+      thanks: "ご評価ありがとうございました。", transcript: "チャットの記録をメールで受け取る",
+      transcriptSent: "チャットの記録を %s に送信しました", stars: "%s / 5",
+      away: "ただいま対応できる担当者がいません。メッセージとメールアドレスを残していただければ、メールでご返信します。",
+      awayUntil: "ただいま営業時間外です（再開: %s）。メッセージとメールアドレスを残していただければ、メールでご返信します。",
+      followup: "メッセージを受け付けました。%s 宛にメールでご返信します。",
+      loading: "読み込み中…", transferred: "%s が対応を引き継ぎました",
+      transferredTeam: "%s チームにおつなぎします"
     },
     en: {
       title: "Chat with us", open: "Open chat", close: "Close",
@@ -39,14 +48,23 @@
       optional: " (optional)", start: "Start chat", articles: "Related articles",
       back: "Back", fullArticle: "Read the full article", tooBig: "The file is too large",
       badType: "Only images (PNG, JPEG, GIF, WebP) and PDF files", newMessage: "New message",
-      you: "You", agent: "Agent"
+      you: "You", agent: "Agent", end: "End chat",
+      ended: "The chat has ended", endedAgent: "The agent ended the chat",
+      rate: "How did we do?", comment: "Comments (optional)", sendRating: "Send rating",
+      thanks: "Thank you for your feedback.", transcript: "Email me the transcript",
+      transcriptSent: "Transcript sent to %s", stars: "%s of 5",
+      away: "No one is available right now. Leave a message and your email address and we will reply by email.",
+      awayUntil: "We are closed right now (back %s). Leave a message and your email address and we will reply by email.",
+      followup: "Message received. We will reply to %s by email.",
+      loading: "Loading…", transferred: "%s is now helping you",
+      transferredTeam: "Transferring you to the %s team"
     }
   }[LANG];
 
   // ------------------------------------------------------------------ state
   var state = load();
   var config = null, socket = null, attempt = 0, retryTimer = 0, pingTimer = 0;
-  var welcomed = false, needsProfile = false, unread = 0, lastTypingSent = 0, typingTimer = 0;
+  var welcomed = false, needsProfile = false, offline = false, endCard = null, unread = 0, lastTypingSent = 0, typingTimer = 0;
   var agentTypingTimer = 0, suggestTimer = 0, suggestSeq = 0, titleTimer = 0;
   var pageTitle = document.title, rendered = {}, ui = {};
   // The newest message id this page shows: a new page asks for the whole conversation, a
@@ -130,6 +148,16 @@
     ".icon{background:none;border:0;color:#59636e;padding:8px;border-radius:8px}",
     ".icon.send{color:var(--brand)}",
     ":focus-visible{outline:2px solid var(--brand);outline-offset:2px}",
+    ".away{font-size:13px;background:#eef4ff;color:#1f3a6b;padding:8px 12px;border-bottom:1px solid #d6e2f5}",
+    ".endbtn{background:rgba(255,255,255,.18);border:0;color:#fff;border-radius:6px;padding:2px 8px;font-size:12px;white-space:nowrap}",
+    ".card{align-self:stretch;background:#fff;border:1px solid #e3e6ea;border-radius:12px;padding:12px;display:flex;flex-direction:column;gap:8px;font-size:14px}",
+    ".card h3{margin:0;font-size:14px}.card .row{display:flex;gap:6px;flex-wrap:wrap}",
+    ".card .row button{flex:1;min-width:0;white-space:nowrap;border:1px solid #c8ced6;background:#fff;border-radius:8px;padding:6px;color:#1f2328}",
+    ".card .row button[aria-pressed=true]{background:var(--brand);color:#fff;border-color:transparent}",
+    ".card p{margin:0}.card .line{display:flex;flex-direction:column;gap:6px}.card .ok{color:#1a7f37}",
+    ".card textarea{min-height:56px;resize:vertical}",
+    ".article .body{overflow-wrap:anywhere}.article .body img{max-width:100%;height:auto}",
+    ".article .body table{border-collapse:collapse;display:block;overflow-x:auto}.article .body td,.article .body th{border:1px solid #d0d7de;padding:4px 6px}",
     "@media (max-width:480px){.root{bottom:14px;right:14px}.root.left{left:14px}",
     ".open .panel{position:fixed;inset:0;width:auto;height:100%;border-radius:0}.open .launcher{display:none}}"
   ].join("\n");
@@ -170,8 +198,15 @@
     close.setAttribute("aria-label", TEXT.close);
     close.appendChild(icon(ICON_CLOSE));
     close.addEventListener("click", function () { setOpen(false); });
+    ui.endBtn = el("button", "endbtn", TEXT.end);
+    ui.endBtn.type = "button";
+    ui.endBtn.hidden = true;
+    ui.endBtn.addEventListener("click", function () { sendFrame({ type: "end" }); });
     head.appendChild(titles);
+    head.appendChild(ui.endBtn);
     head.appendChild(close);
+    ui.away = el("div", "away");
+    ui.away.hidden = true;
     ui.status = el("div", "status");
     ui.status.hidden = true;
     ui.status.setAttribute("role", "status");
@@ -185,7 +220,7 @@
     ui.sugg.hidden = true;
     ui.form = buildForm();
     ui.composer = buildComposer();
-    [head, ui.status, ui.form, ui.log, ui.article, ui.typing, ui.sugg, ui.composer].forEach(
+    [head, ui.status, ui.away, ui.form, ui.log, ui.article, ui.typing, ui.sugg, ui.composer].forEach(
       function (node) { panel.appendChild(node); });
     root.appendChild(panel);
     root.appendChild(ui.launcher);
@@ -200,8 +235,9 @@
     form.hidden = true;
     form.noValidate = true;
     function field(kind, mode) {
-      if (mode === "off") return null;
+      if (mode === "off" && kind !== "email") return null;
       var label = el("label", null, TEXT[kind] + (mode === "optional" ? TEXT.optional : ""));
+      label.hidden = mode === "off"; // shown when nobody is online: replies then go by email
       var input = el("input");
       input.type = kind === "email" ? "email" : "text";
       input.name = kind;
@@ -213,6 +249,7 @@
     }
     ui.nameInput = field("name", config.ask_name);
     ui.emailInput = field("email", config.ask_email);
+    ui.emailLabel = ui.emailInput.parentNode;
     ui.formError = el("p", "err");
     ui.formError.hidden = true;
     form.appendChild(ui.formError);
@@ -391,6 +428,7 @@
       save();
       showStatus("");
       needsProfile = !!frame.needs_profile;
+      showAvailability(frame.availability || { online: true });
       showForm();
       (frame.messages || []).forEach(renderMessage);
       if (frame.agent) ui.agent = frame.agent;
@@ -430,6 +468,28 @@
       scrollDown();
     },
     read: function (frame) { markReadUpto(frame.upto); },
+    followup: function (frame) {
+      ui.log.appendChild(el("div", "sys", TEXT.followup.replace("%s", frame.email || "")));
+      scrollDown();
+    },
+    ended: function (frame) { showEndCard(frame); },
+    transferred: function (frame) {
+      if (frame.agent) ui.agent = frame.agent;
+      var text = frame.agent ? TEXT.transferred.replace("%s", frame.agent.name)
+        : TEXT.transferredTeam.replace("%s", frame.team || "");
+      ui.log.appendChild(el("div", "sys", text));
+      scrollDown();
+    },
+    rated: function () {
+      if (!endCard) return;
+      endCard.rating.textContent = "";
+      endCard.rating.appendChild(el("p", "ok", TEXT.thanks));
+    },
+    transcript_queued: function (frame) {
+      if (!endCard) return;
+      endCard.mail.textContent = "";
+      endCard.mail.appendChild(el("p", "ok", TEXT.transcriptSent.replace("%s", frame.email)));
+    },
     profile_ok: function () {
       needsProfile = false;
       state.profiled = true;
@@ -452,6 +512,11 @@
     },
     error: function (frame) {
       if (frame.code === "profile_required") { needsProfile = true; showForm(); return; }
+      if (endCard && /^(bad_rating|bad_comment|not_ended|bad_email|email_required|no_chat|rate_limited|too_long)$/.test(frame.code) && !frame.id) {
+        endCard.error.hidden = false;
+        endCard.error.textContent = frame.error;
+        return;
+      }
       if (/^(bad_email|name_required|email_required)$/.test(frame.code)) {
         ui.formError.hidden = false;
         ui.formError.textContent = frame.error;
@@ -469,11 +534,86 @@
   };
 
   function showForm() {
+    if (ui.emailLabel) {
+      ui.emailLabel.hidden = config.ask_email === "off" && !offline;
+      ui.emailInput.required = config.ask_email === "required" || offline;
+      ui.emailLabel.firstChild.nodeValue = TEXT.email +
+        (config.ask_email === "optional" && !offline ? TEXT.optional : "");
+    }
     var ask = needsProfile || (!state.profiled && !Object.keys(rendered).length &&
       (config.ask_name !== "off" || config.ask_email !== "off"));
     ui.form.hidden = !ask;
     ui.composer.hidden = !!needsProfile;
     if (!needsProfile && !ask) state.profiled = true;
+  }
+
+  function showAvailability(availability) {
+    offline = !availability.online;
+    ui.away.hidden = !offline;
+    if (!offline) return;
+    var back = availability.back_at ? new Date(availability.back_at) : null;
+    ui.away.textContent = back && !isNaN(back) ? TEXT.awayUntil.replace("%s", back.toLocaleString(
+      LANG === "ja" ? "ja-JP" : "en-US",
+      { month: "short", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit" }
+    )) : TEXT.away;
+  }
+
+  // ------------------------------------------------------------------ end of chat
+  function showEndCard(frame) {
+    ui.endBtn.hidden = true;
+    var card = el("div", "card");
+    card.setAttribute("data-end", "");
+    card.appendChild(el("h3", null, frame.by === "agent" ? TEXT.endedAgent : TEXT.ended));
+    var rating = el("div", "line"), choices = (frame.csat || {}).choices || [], picked = 0;
+    rating.appendChild(el("p", null, TEXT.rate));
+    var row = el("div", "row");
+    choices.forEach(function (choice) {
+      var stars = !choice.label;
+      var button = el("button", null, stars ? choice.value + " ★" : choice.label);
+      button.type = "button";
+      button.setAttribute("aria-pressed", "false");
+      if (stars) button.setAttribute("aria-label", TEXT.stars.replace("%s", choice.value));
+      button.addEventListener("click", function () {
+        picked = choice.value;
+        row.querySelectorAll("button").forEach(function (other) {
+          other.setAttribute("aria-pressed", String(other === button));
+        });
+      });
+      row.appendChild(button);
+    });
+    rating.appendChild(row);
+    var comment = el("textarea");
+    comment.placeholder = TEXT.comment;
+    comment.setAttribute("aria-label", TEXT.comment);
+    comment.maxLength = 2000;
+    rating.appendChild(comment);
+    var rate = el("button", "primary", TEXT.sendRating);
+    rate.type = "button";
+    rate.addEventListener("click", function () {
+      if (picked) sendFrame({ type: "rate", rating: picked, comment: comment.value });
+    });
+    rating.appendChild(rate);
+    if (choices.length) card.appendChild(rating);
+    var mail = el("div", "line"), address = el("input");
+    address.type = "email";
+    address.autocomplete = "email";
+    address.value = frame.email || "";
+    address.placeholder = TEXT.email;
+    address.setAttribute("aria-label", TEXT.email);
+    var send = el("button", "primary", TEXT.transcript);
+    send.type = "button";
+    send.addEventListener("click", function () {
+      sendFrame({ type: "transcript", email: address.value });
+    });
+    mail.appendChild(address);
+    mail.appendChild(send);
+    card.appendChild(mail);
+    var error = el("p", "err");
+    error.hidden = true;
+    card.appendChild(error);
+    endCard = { rating: rating, mail: mail, error: error };
+    ui.log.appendChild(card);
+    scrollDown();
   }
 
   // ------------------------------------------------------------------ messages
@@ -490,6 +630,7 @@
   }
 
   function queueMessage(item) {
+    endCard = null;
     state.outbox.push(item);
     state.profiled = true;
     ui.form.hidden = true;
@@ -556,6 +697,7 @@
       if (mine) ui.log.appendChild(entry.meta);
     }
     if (message.id > since) since = message.id;
+    if (!endCard) ui.endBtn.hidden = false;
     state.profiled = true;
     ui.form.hidden = !needsProfile;
     scrollDown();
@@ -641,7 +783,15 @@
     });
     pane.appendChild(back);
     pane.appendChild(el("h3", null, result.title));
-    if (result.summary) pane.appendChild(el("p", null, result.summary));
+    var body = el("div", "body", result.summary || TEXT.loading);
+    pane.appendChild(body);
+    if (result.id) {
+      fetch(BASE + "/widget/" + encodeURIComponent(KEY) + "/article/" + LANG + "/" +
+        encodeURIComponent(result.id) + "/", { credentials: "omit" })
+        .then(function (response) { if (!response.ok) throw new Error(); return response.json(); })
+        .then(function (data) { showArticleBody(body, data.html); })
+        .catch(function () { body.textContent = result.summary || ""; });
+    }
     var link = el("a", null, TEXT.fullArticle + " ↗");
     link.href = BASE + result.url;
     link.target = "_blank";
@@ -652,6 +802,20 @@
     hideSuggestions();
     pane.hidden = false;
     back.focus();
+  }
+
+  function showArticleBody(body, html) {
+    // Sanitized by the server (nh3); parsed inertly, then links and images made absolute.
+    var doc = new DOMParser().parseFromString(String(html || ""), "text/html");
+    body.textContent = "";
+    doc.body.querySelectorAll("a[href], img[src]").forEach(function (node) {
+      var attr = node.tagName === "A" ? "href" : "src";
+      var url = new URL(node.getAttribute(attr), BASE + "/");
+      if (!/^https?:$/.test(url.protocol)) { node.removeAttribute(attr); return; }
+      node.setAttribute(attr, url.href);
+      if (attr === "href") { node.target = "_blank"; node.rel = "noopener"; }
+    });
+    while (doc.body.firstChild) body.appendChild(document.adoptNode(doc.body.firstChild));
   }
 
   // ------------------------------------------------------------------ uploads

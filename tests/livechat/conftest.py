@@ -11,6 +11,18 @@ ORIGIN = "https://shop.example"
 SECRET = "shop-server-secret"
 
 
+@pytest.fixture(autouse=True)
+def agents_online(monkeypatch):
+    """An agent is online unless a test says otherwise (`team_offline`): with nobody online
+    the widget turns chats into email conversations."""
+    monkeypatch.setattr("livechat.availability.presence.agents_online", lambda **kw: [1])
+
+
+@pytest.fixture
+def team_offline(monkeypatch):
+    monkeypatch.setattr("livechat.availability.presence.agents_online", lambda **kw: [])
+
+
 @pytest.fixture
 def chat_channel(db):
     channel = ChatChannel(

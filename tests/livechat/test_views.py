@@ -224,3 +224,21 @@ def test_chat_tickets_show_the_visitor_panel(agent_client, chat_channel):
     assert "&lt;b&gt;Item 9&lt;/b&gt;" in page  # the page title is text
     assert "Safari · iPhone" in page
     assert Message.objects.count() == 1
+
+
+def test_the_panel_offers_end_chat_then_shows_who_ended_it_and_the_rating(
+    agent_client, chat_channel
+):
+    from livechat import ending
+
+    session = services.open_session(channel_key=chat_channel.public_key, origin=ORIGIN)
+    message, _ = services.record_visitor_message(session.visitor, client_id="m", text="hi")
+    url = f"/agent/tickets/{message.ticket_id}/"
+    page = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "data-livechat-end" in page and "End chat" in page
+    ending.visitor_ends(session.visitor)
+    ending.rate_chat(session.visitor, rating=2, comment="<script>x</script>遅い")
+    page = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The customer ended the chat." in page
+    assert "Chat rating: 2" in page
+    assert "&lt;script&gt;x&lt;/script&gt;遅い" in page  # a customer's comment is text
