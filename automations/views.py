@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -133,7 +134,7 @@ def move(request, kind: str, pk: int, direction: str):
     """Swap a rule with its neighbour; positions are renumbered 10, 20, … so gaps stay."""
     model = {"routing": RoutingRule, "automation": Automation}.get(kind)
     if model is None or direction not in ("up", "down"):
-        raise PermissionDenied
+        raise Http404
     rows = list(model.objects.order_by("position", "id"))
     index = next((i for i, row in enumerate(rows) if row.pk == pk), None)
     if index is None:

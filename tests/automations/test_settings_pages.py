@@ -166,7 +166,7 @@ def test_moving_rules_up_and_down_renumbers_them(manager_client):
         ("c", 20),
         ("b", 30),
     ]
-    assert manager_client.post(f"{BASE}move/other/{a.pk}/up/").status_code == 403
+    assert manager_client.post(f"{BASE}move/other/{a.pk}/up/").status_code == 404
     assert manager_client.get(f"{BASE}move/routing/{a.pk}/up/").status_code == 405
     assert b.pk
 

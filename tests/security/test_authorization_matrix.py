@@ -53,7 +53,8 @@ RULES: dict[str, set[str]] = {
             "tickets:macro-create", "tickets:macro-edit", "tickets:macro-delete",
             "tickets:ticket-macros", "tickets:ticket-macro", "tickets:ticket-macro-apply",
             "tickets:view-create", "tickets:view-edit", "tickets:view-delete",
-            "tickets:notifications", "tickets:notifications-read",
+            "tickets:notifications", "tickets:notifications-read", "tickets:split",
+            "tickets:spam",
         ],
         STAFF,
     ),
@@ -71,7 +72,7 @@ RULES: dict[str, set[str]] = {
     **dict.fromkeys(
         [
             "customers:block", "customers:unblock", "customers:privacy", "customers:export",
-            "customers:import", "customers:import-confirm",
+            "customers:import", "customers:import-confirm", "customers:organization_sharing",
         ],
         MANAGERS,
     ),
@@ -112,6 +113,7 @@ RULES: dict[str, set[str]] = {
         [
             "webhooks:social", "webhooks:inbound_mail", "webhooks:shopify", "webhooks:media",
             "livechat:widget_js", "livechat:config", "livechat:suggest", "livechat:file",
+            "livechat:article",
         ],
         EVERYONE,
     ),
@@ -126,9 +128,11 @@ RULES: dict[str, set[str]] = {
             "knowledge:feedback", "knowledge:search", "knowledge:suggest",
             "knowledge:search_click", "knowledge:contact_beacon", "knowledge:image",
             "knowledge:theme_css", "channels_in:contact", "channels_in:contact_sent",
+            "knowledge:bot_ask", "knowledge:bot_solved",
         ],
         EVERYONE,
     ),
+    "knowledge:link_search": STAFF,
     **dict.fromkeys(["knowledge:requests", "knowledge:request"], SIGNED_IN),
     **dict.fromkeys(
         [
@@ -160,6 +164,18 @@ RULES: dict[str, set[str]] = {
         [
             "feedback:report", "feedback:settings", "feedback:settings_edit",
             "feedback:template_create", "feedback:template_edit",
+        ],
+        MANAGERS,
+    ),
+    # Routing and automations are set up by managers.
+    **dict.fromkeys(
+        [
+            "automations:automations", "automations:automation-new", "automations:automation-edit",
+            "automations:automation-delete", "automations:move", "automations:routing",
+            "automations:routing-new", "automations:routing-edit", "automations:routing-delete",
+            "automations:assignment", "automations:team-edit", "automations:agent-edit",
+            "automations:webhooks", "automations:webhook-new", "automations:webhook-edit",
+            "automations:webhook-delete", "automations:log",
         ],
         MANAGERS,
     ),

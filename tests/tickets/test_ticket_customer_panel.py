@@ -57,7 +57,10 @@ def test_light_agents_see_masked_contacts_on_the_ticket(client, ticket):
 
 def test_the_panel_costs_a_fixed_number_of_queries(client, ticket, django_assert_max_num_queries):
     client.force_login(UserFactory(role="agent"))
-    with django_assert_max_num_queries(30) as first:
+    # The first view writes the access-audit row (then once per 10 minutes): compare the
+    # repeat views, which only read.
+    client.get(f"/agent/tickets/{ticket.pk}/")
+    with django_assert_max_num_queries(35) as first:
         client.get(f"/agent/tickets/{ticket.pk}/")
     for n in range(10):
         order_upsert(
@@ -70,7 +73,7 @@ def test_the_panel_costs_a_fixed_number_of_queries(client, ticket, django_assert
                 items=[ItemValues(name="Cup")],
             ),
         )
-    with django_assert_max_num_queries(30) as second:
+    with django_assert_max_num_queries(35) as second:
         client.get(f"/agent/tickets/{ticket.pk}/")
     assert len(first.captured_queries) == len(second.captured_queries)
 
