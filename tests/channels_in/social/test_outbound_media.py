@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels_in import social_media
 from channels_in.models import DeliveryStatus, OutboundDelivery
@@ -33,6 +33,7 @@ from tickets.models import Attachment, Message, Ticket
 
 pytestmark = pytest.mark.django_db
 
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -46,7 +47,8 @@ def pdf(name="請求書.pdf", content=PDF):
 
 
 def send(ticket, agent, capture, text="", files=(), internal=False):
-    with capture(execute=True):
+    # Refusals are read as English text (a request before may have left Japanese active).
+    with translation.override("en"), capture(execute=True):
         return ticket_services.reply(
             ticket=ticket, author=agent, body_text=text, attachments=files, internal=internal
         )
