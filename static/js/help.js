@@ -171,8 +171,8 @@
   }
 
   // ------------------------------------------------------------------ the answer bot
-  // When the customer has written their message (the field loses focus), the bot is asked
-  // once per distinct text; its answers show above the send button with a "this solved my
+  // When the customer pauses after writing their message, the bot is asked once per
+  // distinct text; its answers show above the send button with a "this solved my
   // problem" button each. Everything from the server is set as text, never as HTML.
   var BOT_MIN_CHARS = 6;
 
@@ -260,8 +260,21 @@
       }).then(show).catch(function (error) { if (error.name !== "AbortError") show(null); });
     }
 
-    message.addEventListener("change", ask);
-    message.addEventListener("blur", ask);
+    // Asked when the customer pauses typing, not when the field loses focus: the blur that a
+    // click on "Send" causes would push the button away under the pointer.
+    var pause = null;
+    var sending = false;
+    message.addEventListener("input", function () {
+      clearTimeout(pause);
+      pause = setTimeout(function () { if (!sending) ask(); }, 1200);
+    });
+    if (form) {
+      form.addEventListener("submit", function () {
+        sending = true;
+        clearTimeout(pause);
+        if (controller) controller.abort();
+      });
+    }
   }
 
   document.querySelectorAll("form[data-kb-suggest]").forEach(setupCombobox);
