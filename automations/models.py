@@ -24,14 +24,33 @@ def _choices_list(choices, verbose: str) -> ArrayField:
     )
 
 
-class RoutingRule(models.Model):
-    """On a new ticket the first active rule (by position) whose set conditions all match
-    gives the ticket its team and priority. An empty condition matches anything."""
+class OrderedRule(models.Model):
+    """What routing rules and automations share: a name, an order among their kind, an on/off
+    switch and the channels they apply to (empty: every channel)."""
 
     name = models.CharField(_("name"), max_length=120)
     position = models.PositiveIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     channels = _choices_list(Channel.choices, _("channels"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return _labels(self.channels, Channel.choices)
+
+
+class RoutingRule(OrderedRule):
+    """On a new ticket the first active rule (by position) whose set conditions all match
+    gives the ticket its team and priority. An empty condition matches anything."""
+
     keywords = ArrayField(
         models.CharField(max_length=100), verbose_name=_("keywords"), default=list, blank=True
     )
@@ -53,18 +72,6 @@ class RoutingRule(models.Model):
     set_priority = models.CharField(
         _("set priority"), max_length=10, choices=Priority.choices, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def channel_labels(self) -> list[str]:
-        return _labels(self.channels, Channel.choices)
 
 
 class AssignmentMode(models.TextChoices):
@@ -158,15 +165,11 @@ class AutomationEvent(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Status changed")
 
 
-class Automation(models.Model):
+class Automation(OrderedRule):
     """When `event` happens and every set condition matches, do every set action."""
 
-    name = models.CharField(_("name"), max_length=120)
-    position = models.PositiveIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("active"), default=True)
     event = models.CharField(_("when"), max_length=20, choices=AutomationEvent.choices)
     # Conditions: empty matches anything.
-    channels = _choices_list(Channel.choices, _("channels"))
     statuses = _choices_list(Status.choices, _("statuses"))
     priorities = _choices_list(Priority.choices, _("priorities"))
     tags = ArrayField(
@@ -219,18 +222,6 @@ class Automation(models.Model):
         related_name="+",
         verbose_name=_("post to webhook"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def channel_labels(self) -> list[str]:
-        return _labels(self.channels, Channel.choices)
 
     @property
     def status_labels(self) -> list[str]:
