@@ -61,3 +61,14 @@ def agent(db):
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer: channels-redis keeps asyncio locks bound to the
+    event loop that first used them, and async tests each run in a new loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
