@@ -338,10 +338,12 @@ class TicketSeen(models.Model):
 
 class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Mention")
+    SLA_WARNING = "sla_warning", _("SLA about to breach")
+    SLA_BREACH = "sla_breach", _("SLA breached")
 
 
 class Notification(models.Model):
-    """Something an agent should look at: for now, being @mentioned in an internal note."""
+    """Something an agent should look at: an @mention in a note, an SLA warning or breach."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -416,3 +418,31 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.kind} of #{self.origin_id}"
+
+
+class FollowerSource(models.TextChoices):
+    CC = "cc", _("Cc on the customer's mail")
+    AGENT = "agent", _("Added by an agent")
+
+
+class TicketFollower(models.Model):
+    """Someone besides the requester who is kept in the loop: Cc'd on every public reply."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    identity = models.ForeignKey(
+        "customers.Identity", on_delete=models.CASCADE, related_name="followed_tickets"
+    )
+    source = models.CharField(max_length=10, choices=FollowerSource.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "identity"], name="ticket_follower_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identity_id} follows {self.ticket_id}"
