@@ -48,6 +48,22 @@ class EmbeddedPostgres:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
 
+    def configure(self, settings: dict[str, str]) -> None:
+        """ALTER SYSTEM for each setting; restart the server when one of them needs it."""
+        import psycopg
+        from pgserver._commands import pg_ctl
+
+        with psycopg.connect(
+            host=str(self._socket_dir), user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            for name, value in settings.items():
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            conn.execute("SELECT pg_reload_conf()")
+            time.sleep(0.5)
+            pending = conn.execute("SELECT 1 FROM pg_settings WHERE pending_restart").fetchone()
+        if pending:
+            pg_ctl(["-w", "restart"], pgdata=self.pgdata, user=self.system_user)
+
     def stop(self) -> None:
         from pgserver._commands import pg_ctl
 

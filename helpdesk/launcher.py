@@ -2,7 +2,8 @@
 
     python -m helpdesk.launcher run     web (ASGI) + Celery worker + beat, logs interleaved
     python -m helpdesk.launcher test    ruff, then the whole pytest suite (extra args → pytest)
-    python -m helpdesk.launcher bench   bench/run.py on throwaway servers → bench/RESULTS.md
+    python -m helpdesk.launcher bench [SCRIPT|MODULE ARGS…]   bench/run.py (or another
+                                        bench script) on var/bench → bench/RESULTS.md
     python -m helpdesk.launcher shell   the embedded services up, then a shell with their URLs
 
 Ctrl-C stops the app processes first, then the embedded servers.
@@ -160,9 +161,28 @@ def test(pytest_args: list[str]) -> int:
         return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT).returncode
 
 
-def bench() -> int:
-    with EmbeddedServices(VAR / "bench", database="madoguchi_bench", throwaway=True):
-        return subprocess.run([PYTHON, str(ROOT / "bench" / "run.py")], cwd=ROOT).returncode
+# The bench server is sized like a small production one, not like the tests' throwaway ones.
+BENCH_POSTGRES = {
+    "shared_buffers": "2GB",
+    "effective_cache_size": "8GB",
+    "work_mem": "32MB",
+    "maintenance_work_mem": "1GB",
+    "random_page_cost": "1.1",
+    "max_wal_size": "4GB",
+    "jit": "off",  # compiling short OLTP queries costs more than it saves
+}
+
+
+def bench(args: list[str] | None = None) -> int:
+    """bench/run.py on var/bench, whose generated data set is kept between runs."""
+    with EmbeddedServices(VAR / "bench", database="madoguchi_bench") as services:
+        if services.postgres:
+            services.postgres.configure(BENCH_POSTGRES)
+        script = (args or ["bench/run.py"])[0]
+        return subprocess.run(
+            [PYTHON, *([script] if script.endswith(".py") else ["-m", script]), *(args or [])[1:]],
+            cwd=ROOT,
+        ).returncode
 
 
 def shell() -> int:
@@ -180,7 +200,7 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return test(rest)
     if command == "bench":
-        return bench()
+        return bench(rest)
     if command == "shell":
         return shell()
     print(__doc__)

@@ -132,6 +132,35 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "channel", "status"], name="ticket_customer_channel"),
             GinIndex(fields=["search_vector"], name="ticket_search_vector"),
+            # One index per built-in inbox view, in the view's order (tickets.paging), holding
+            # only the view's tickets: a page or a count reads a few thousand entries, not a
+            # million, and the next page starts right where the last one ended.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_latest"),
+            models.Index(
+                fields=["assignee", "-updated_at", "-id"],
+                name="ticket_unsolved_by_assignee",
+                condition=models.Q(status__in=["new", "open", "pending", "on_hold"]),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_latest",
+                condition=models.Q(status__in=["new", "open"]),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_pending_latest",
+                condition=models.Q(status__in=["pending", "on_hold"]),
+            ),
+            models.Index(
+                fields=["channel", "-updated_at", "-id"],
+                name="ticket_waiting_by_channel",
+                condition=models.Q(status__in=["new", "open"]),
+            ),
+            models.Index(
+                fields=["solved_at"],
+                name="ticket_solved_at",
+                condition=models.Q(status__in=["solved", "closed"]),
+            ),
         ]
 
     def __str__(self) -> str:

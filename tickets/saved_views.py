@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from helpdesk.models import User
 
+from . import paging
 from .models import (
     UNSOLVED_STATUSES,
     Channel,
@@ -286,15 +287,10 @@ _PRIORITY_RANK = Case(
 
 
 def ordered(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    """The view's order (tickets.paging holds the sort keys, so pages follow it exactly)."""
     if sort == ViewSort.PRIORITY:
-        return tickets.annotate(priority_rank=_PRIORITY_RANK).order_by(
-            "priority_rank", "-updated_at", "-id"
-        )
-    if sort == ViewSort.SLA:
-        return tickets.order_by("sla_due_at", "-updated_at", "-id")  # NULLS LAST in PostgreSQL
-    if sort in ViewSort.values:
-        return tickets.order_by(sort, "-id" if sort.startswith("-") else "id")
-    return tickets.order_by("-updated_at", "-id")
+        tickets = tickets.annotate(priority_rank=_PRIORITY_RANK)
+    return tickets.order_by(*paging.order_expressions(paging.sort_keys(sort)))
 
 
 # ---------------------------------------------------------------- writes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +20,7 @@ from .downloads import attachment_response
 from .forms import CollisionFields, ReplyForm, TicketPropertiesForm
 from .inbox_rows import build_rows
 from .models import Priority, Status
+from .paging import InvalidCursor
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 
 
@@ -47,7 +49,17 @@ def inbox(request):
             operator_help=OPERATOR_HELP,
         )
     else:
-        tickets = selectors.inbox_tickets(viewer=request.user, inbox=box)
+        try:
+            page = selectors.inbox_page(
+                viewer=request.user, inbox=box, after=request.GET.get("after", "")
+            )
+        except InvalidCursor:
+            return HttpResponseBadRequest(
+                _("This page link is not valid (any more). Open the view again from its tab.")
+            )
+        tickets = page.tickets
+        after = request.GET.get("after", "")
+        context.update(next_cursor=page.next_cursor, after=after, paged=bool(after))
     context["tickets"] = tickets
     context["rows"] = build_rows(
         tickets,

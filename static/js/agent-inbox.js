@@ -28,7 +28,7 @@
 
   function listKey(container) {
     var holder = listHolder(container);
-    return holder ? holder.dataset.inboxView + "|" + holder.dataset.inboxQuery : "";
+    return holder ? holder.dataset.inboxView + "|" + holder.dataset.inboxQuery + "|" + (holder.dataset.inboxAfter || "") : "";
   }
 
   function listUrl(container) {
@@ -40,6 +40,8 @@
       params.set("view", holder.dataset.returnView || "");
     } else {
       params.set("view", holder ? holder.dataset.inboxView : "");
+      // A live refresh keeps the agent on the page they are reading, not back on page one.
+      if (holder && holder.dataset.inboxAfter) params.set("after", holder.dataset.inboxAfter);
     }
     return container.dataset.url + "?" + params.toString();
   }
