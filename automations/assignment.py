@@ -15,17 +15,25 @@ from .models import (
     DEFAULT_CAPACITY_OTHER,
     AgentCapacity,
     AssignmentMode,
+    Product,
+    ProductMatch,
     TeamAssignment,
 )
 
 # Reasons are stored in English and translated where the log is shown.
 NOBODY_ONLINE = gettext_noop("Nobody in the team is online.")
 AT_CAPACITY = gettext_noop("Everyone online is at capacity.")
+NO_PRODUCT_SKILL = gettext_noop("Nobody online with the product skill has room.")
 ASSIGNABLE_ROLES = (Role.ADMIN, Role.MANAGER, Role.AGENT)  # light agents cannot answer
 
 
 def default_capacity(channel: str) -> int:
     return DEFAULT_CAPACITY.get(channel, DEFAULT_CAPACITY_OTHER)
+
+
+def ticket_products(ticket: Ticket) -> list[Product]:
+    """The active products whose tag the ticket carries."""
+    return list(Product.objects.filter(active=True, tag__in=ticket.tags.values("name")))
 
 
 def choose_assignee(ticket: Ticket) -> tuple[User | None, str]:
@@ -66,6 +74,19 @@ def choose_assignee(ticket: Ticket) -> tuple[User | None, str]:
     )
     fallback = default_capacity(ticket.channel)
     free = [u for u in candidates if loads.get(u.pk, 0) < limits.get(u.pk, fallback)]
+    if policy.match_product:
+        products = ticket_products(ticket)
+        if products:
+            skilled = set(
+                User.objects.filter(
+                    pk__in=[u.pk for u in free], skills__products__in=products
+                ).values_list("pk", flat=True)
+            )
+            preferred = [u for u in free if u.pk in skilled]
+            if preferred:
+                free = preferred
+            elif policy.match_product == ProductMatch.REQUIRE:
+                return None, NO_PRODUCT_SKILL
     if not free:
         return None, AT_CAPACITY
     if policy.mode == AssignmentMode.LEAST_LOADED:

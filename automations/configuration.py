@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.db.models import Model
 
 from helpdesk.models import User
 from tickets.models import Team
 
-from .models import AgentCapacity, AgentSkills, TeamAssignment
+from .models import AgentCapacity, AgentSkills, Product, TeamAssignment
 
 
 def rule_save(instance: Model) -> Model:
@@ -25,9 +27,15 @@ def team_assignment_for(team: Team) -> TeamAssignment:
 
 @transaction.atomic
 def agent_settings_save(
-    *, user: User, languages: list[str], capacities: dict[str, int | None]
+    *,
+    user: User,
+    languages: list[str],
+    capacities: dict[str, int | None],
+    products: Iterable[Product] | None = None,
 ) -> None:
-    AgentSkills.objects.update_or_create(user=user, defaults={"languages": languages})
+    skills, _ = AgentSkills.objects.update_or_create(user=user, defaults={"languages": languages})
+    if products is not None:
+        skills.products.set(products)
     for channel, limit in capacities.items():
         if limit is None:
             AgentCapacity.objects.filter(user=user, channel=channel).delete()

@@ -22,16 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tickets import realtime
+from tickets.config_snapshot import remembered
 from tickets.models import Message, Status, Tag, Team, Ticket
 from tickets.search_index import ticket_search_refresh
 from tickets.signals import TicketEvent, ticket_changed
 
+from . import clocks
 from .assignment import choose_assignee
-from .matching import automation_matches, normalize, routing_rule_matches
+from .matching import automation_matches, has_keyword, normalize, routing_rule_matches
 from .models import (
     Automation,
     AutomationEvent,
     AutomationRun,
+    Product,
     RoutingRule,
     RunKind,
     RunOutcome,
@@ -64,13 +67,20 @@ def on_ticket_changed(
     **kwargs: Any,
 ) -> None:
     changes = changes or {}
+    clocks.clock_follow(ticket, event, message, changes)
     if len(_chain.get()) >= MAX_DEPTH:
         return
     if event == TicketEvent.CREATED:
+        # A ticket an agent made (a split) already has the team and product the agent meant,
+        # and the customer wrote nothing new: no routing and no auto-reply, but creation
+        # automations and assignment still run.
+        by_staff = actor is not None
         token = _creating.set(True)
         try:
-            route_ticket(ticket, message)
-            run_automations(ticket, AutomationEvent.CREATED, message)
+            if not by_staff:
+                route_ticket(ticket, message)
+                tag_products(ticket, message)
+            run_automations(ticket, AutomationEvent.CREATED, message, replies=not by_staff)
         finally:
             _creating.reset(token)
         if ticket.assignee_id is None and ticket.team_id:
@@ -94,20 +104,46 @@ def on_ticket_changed(
 
 def route_ticket(ticket: Ticket, message: Message | None) -> RoutingRule | None:
     """Give a new ticket the team and priority of the first routing rule that matches."""
-    for rule in RoutingRule.objects.filter(active=True).order_by("position", "id"):
+    rules = remembered(
+        "automations.routing_rules",
+        lambda: list(RoutingRule.objects.filter(active=True).order_by("position", "id")),
+    )
+    for rule in rules:
         if routing_rule_matches(rule, ticket, message):
             team = rule.set_team if rule.set_team_id else False
-            write_ticket(ticket, team=team, priority=rule.set_priority or None)
+            product = rule.set_product if rule.set_product_id else None
+            write_ticket(
+                ticket,
+                team=team,
+                priority=rule.set_priority or None,
+                add_tags=[product.tag] if product else None,
+            )
             _log(
                 ticket,
                 RunKind.ROUTING,
                 rule.name,
                 TicketEvent.CREATED,
                 rule=rule,
-                detail=_describe(team=rule.set_team, priority=rule.get_set_priority_display()),
+                detail=_describe(
+                    team=rule.set_team,
+                    priority=rule.get_set_priority_display(),
+                    product=product.name if product else None,
+                ),
             )
             return rule
     return None
+
+
+def tag_products(ticket: Ticket, message: Message | None) -> list[Product]:
+    """Give a new ticket the tag of every active product whose keywords it mentions."""
+    active = remembered(
+        "automations.products",
+        lambda: list(Product.objects.filter(active=True).exclude(keywords=[])),
+    )
+    products = [product for product in active if has_keyword(product.keywords, ticket, message)]
+    if products:
+        write_ticket(ticket, add_tags=[product.tag for product in products])
+    return products
 
 
 def assign_ticket(ticket: Ticket, event: str) -> None:
@@ -130,14 +166,18 @@ def assign_ticket(ticket: Ticket, event: str) -> None:
 # --- automations ------------------------------------------------------------------------------
 
 
-def run_automations(ticket: Ticket, event: str, message: Message | None) -> None:
-    automations = [
-        automation
-        for automation in Automation.objects.filter(active=True, event=event)
-        .select_related("set_team", "assign_to", "webhook")
-        .order_by("position", "id")
-        if automation.pk not in _chain.get()
-    ]
+def run_automations(
+    ticket: Ticket, event: str, message: Message | None, *, replies: bool = True
+) -> None:
+    active = remembered(
+        ("automations.automations", event),
+        lambda: list(
+            Automation.objects.filter(active=True, event=event)
+            .select_related("set_team", "assign_to", "webhook")
+            .order_by("position", "id")
+        ),
+    )
+    automations = [automation for automation in active if automation.pk not in _chain.get()]
     if not automations:
         return
     tag_names = {normalize(name) for name in ticket.tags.values_list("name", flat=True)}
@@ -162,14 +202,41 @@ def run_automations(ticket: Ticket, event: str, message: Message | None) -> None
             log.warning("automation cap reached on ticket %s", ticket.pk)
             return
         recent += 1
-        token = _chain.set((*_chain.get(), automation.pk))
-        try:
-            _apply(automation, ticket, event, message)
-        finally:
-            _chain.reset(token)
+        apply_automation(automation, ticket, event, message, replies=replies)
 
 
-def _apply(automation: Automation, ticket: Ticket, event: str, message: Message | None) -> None:
+def runs_capped(ticket: Ticket) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    recent = AutomationRun.objects.filter(
+        ticket=ticket, kind=RunKind.AUTOMATION, outcome=RunOutcome.APPLIED, created_at__gte=since
+    ).count()
+    return recent >= MAX_RUNS_PER_HOUR
+
+
+def apply_automation(
+    automation: Automation,
+    ticket: Ticket,
+    event: str,
+    message: Message | None,
+    *,
+    replies: bool = True,
+) -> None:
+    """Do every action of `automation` to `ticket` (inside the caller's transaction)."""
+    token = _chain.set((*_chain.get(), automation.pk))
+    try:
+        _apply(automation, ticket, event, message, replies=replies)
+    finally:
+        _chain.reset(token)
+
+
+def _apply(
+    automation: Automation,
+    ticket: Ticket,
+    event: str,
+    message: Message | None,
+    *,
+    replies: bool = True,
+) -> None:
     detail = _describe(
         team=automation.set_team,
         priority=automation.get_set_priority_display(),
@@ -197,7 +264,7 @@ def _apply(automation: Automation, ticket: Ticket, event: str, message: Message 
             text=render_text(automation.notify_text, ticket),
             automation=automation.name,
         )
-    if automation.reply_text:
+    if automation.reply_text and replies:
         _queue_auto_reply(automation, ticket, message)
     if automation.webhook_id and automation.webhook.active:
         _queue_webhook(automation, ticket, event)
@@ -317,6 +384,7 @@ def _describe(**parts: Any) -> str:
         "status": _("Status"),
         "assignee": _("Assignee"),
         "tags": _("Tags"),
+        "product": _("Product"),
     }
     shown = []
     for key, value in parts.items():

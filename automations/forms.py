@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django import forms
 from django.db import models
@@ -14,8 +15,12 @@ from tickets.models import Channel, Priority, Status
 from .models import (
     AssignmentMode,
     Automation,
+    AutomationEvent,
+    Product,
     RoutingRule,
     TeamAssignment,
+    TimeBasis,
+    TimeUnit,
     WebhookEndpoint,
 )
 
@@ -99,13 +104,21 @@ class RoutingRuleForm(forms.ModelForm):
             "languages",
             "set_team",
             "set_priority",
+            "set_product",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["set_product"].queryset = Product.objects.filter(active=True)
 
     def clean(self):
         data = super().clean()
-        if not data.get("set_team") and not data.get("set_priority"):
-            raise forms.ValidationError(_("A rule must set a team, a priority or both."))
+        if not (data.get("set_team") or data.get("set_priority") or data.get("set_product")):
+            raise forms.ValidationError(_("A rule must set a team, a priority or a product."))
         return data
+
+
+MAX_TIME = timedelta(days=365)
 
 
 class AutomationForm(forms.ModelForm):
@@ -113,8 +126,17 @@ class AutomationForm(forms.ModelForm):
     statuses = _checks(Status.choices, _("Status is"))
     priorities = _checks(Priority.choices, _("Priority is"))
     tags = ListField(label=_("Ticket has tag"), lower=True)
+    without_tags = ListField(
+        label=_("Ticket has none of the tags"),
+        lower=True,
+        help_text=_("Useful to fire once: add a tag as an action and exclude it here."),
+    )
     keywords = ListField(label=_("Subject or message contains"), item_max=100)
     add_tags = ListField(label=_("Add tags"), lower=True)
+    # 365 days in minutes: the largest amount any unit can take.
+    time_amount = forms.IntegerField(
+        label=_("At least"), min_value=0, max_value=525_600, required=False
+    )
 
     class Meta:
         model = Automation
@@ -127,8 +149,13 @@ class AutomationForm(forms.ModelForm):
             "statuses",
             "priorities",
             "tags",
+            "without_tags",
             "team",
+            "assignee_is",
             "keywords",
+            "time_basis",
+            "time_amount",
+            "time_unit",
             "set_priority",
             "set_status",
             "set_team",
@@ -150,6 +177,8 @@ class AutomationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assign_to"].queryset = assignable_staff()
+        # Only time automations use a unit; the others keep the default.
+        self.fields["time_unit"].required = False
         self.fields["webhook"].queryset = WebhookEndpoint.objects.filter(active=True)
 
     def clean(self):
@@ -165,7 +194,13 @@ class AutomationForm(forms.ModelForm):
             "webhook",
         )
         if not any(data.get(name) for name in actions):
-            raise forms.ValidationError(_("Choose at least one action."))
+            # Reported with the other problems, so one round trip shows them all.
+            self.add_error(None, _("Choose at least one action."))
+        data["time_unit"] = data.get("time_unit") or TimeUnit.HOURS
+        if data.get("event") == AutomationEvent.TIME:
+            self._clean_time(data)
+        else:
+            data["time_basis"], data["time_amount"] = "", None
         if (
             data.get("event") == "status_changed"
             and data.get("set_status")
@@ -179,6 +214,32 @@ class AutomationForm(forms.ModelForm):
                 ),
             )
         return data
+
+    def _clean_time(self, data: dict) -> None:
+        basis, amount = data.get("time_basis"), data.get("time_amount")
+        if not basis and "time_basis" not in self.errors:
+            self.add_error("time_basis", _("Choose what the time counts from."))
+        if "time_amount" in self.errors:
+            pass  # not a number, or out of range: already said
+        elif amount is None:
+            self.add_error("time_amount", _("Enter how much time must pass."))
+        elif amount == 0 and basis != TimeBasis.SLA_BREACHED:
+            self.add_error("time_amount", _("Enter at least 1."))
+        elif timedelta(**{data.get("time_unit") or TimeUnit.HOURS: amount}) > MAX_TIME:
+            self.add_error("time_amount", _("At most 365 days."))
+        if data.get("keywords"):
+            self.add_error(
+                "keywords",
+                _("Keywords look at the message that starts an event; time automations have none."),
+            )
+        if Status.CLOSED in (data.get("statuses") or []):
+            self.add_error("statuses", _("Time automations never run on closed tickets."))
+        if (
+            basis == TimeBasis.STATUS
+            and data.get("set_status")
+            and data.get("statuses") == [data["set_status"]]
+        ):
+            self.add_error("set_status", _("The ticket already has this status."))
 
 
 def _https_by_default(field, **kwargs):
@@ -223,7 +284,7 @@ class TeamAssignmentForm(forms.ModelForm):
 
     class Meta:
         model = TeamAssignment
-        fields = ["active", "mode", "match_language"]
+        fields = ["active", "mode", "match_language", "match_product"]
 
 
 CAPACITY_CHANNELS = [Channel.CHAT, Channel.EMAIL, Channel.WEB, Channel.LINE, Channel.PHONE]
@@ -234,8 +295,16 @@ class AgentSettingsForm(forms.Form):
         label=_("Languages"), item_max=10, lower=True, help_text=_("For example: ja, en")
     )
 
+    products = forms.ModelMultipleChoiceField(
+        label=_("Product skills"),
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     def __init__(self, *args, capacities: dict[str, int], defaults: dict[str, int], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["products"].queryset = Product.objects.filter(active=True)
         for channel in CAPACITY_CHANNELS:
             self.fields[f"cap_{channel}"] = forms.IntegerField(
                 label=_("%(channel)s at most") % {"channel": channel.label},
@@ -248,3 +317,35 @@ class AgentSettingsForm(forms.Form):
 
     def capacities(self) -> dict[str, int | None]:
         return {ch: self.cleaned_data.get(f"cap_{ch}") for ch in CAPACITY_CHANNELS}
+
+
+TAG_FORBIDDEN = set(",、，") | {"\n", "\r", "\t"}
+
+
+class ProductForm(forms.ModelForm):
+    keywords = ListField(
+        label=_("Keywords"),
+        item_max=100,
+        help_text=_(
+            "A new ticket whose subject or first message contains one of them gets the "
+            "product's tag. Separate with commas."
+        ),
+    )
+
+    class Meta:
+        model = Product
+        fields = ["name", "tag", "keywords", "active"]
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_tag(self):
+        tag = self.cleaned_data["tag"].strip().lower()
+        if not tag:
+            raise forms.ValidationError(_("Enter a tag."))
+        if TAG_FORBIDDEN & set(tag):
+            raise forms.ValidationError(_("A tag cannot contain commas or line breaks."))
+        clash = Product.objects.filter(tag=tag).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Another product already uses this tag."))
+        return tag

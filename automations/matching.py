@@ -47,6 +47,12 @@ def automation_matches(
         return False
     if automation.tags and not {normalize(tag) for tag in automation.tags} & tag_names:
         return False
+    if automation.without_tags and {normalize(tag) for tag in automation.without_tags} & tag_names:
+        return False
+    if automation.assignee_is == "unassigned" and ticket.assignee_id is not None:
+        return False
+    if automation.assignee_is == "assigned" and ticket.assignee_id is None:
+        return False
     return not automation.keywords or has_keyword(automation.keywords, ticket, message)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel, Priority, Status, Team, Ticket
@@ -47,6 +50,31 @@ class OrderedRule(models.Model):
         return _labels(self.channels, Channel.choices)
 
 
+class Product(models.Model):
+    """A product (or service) agents can be skilled in. A ticket is about a product when it
+    carries the product's tag: a routing rule, the product's own keywords on a new ticket, or
+    an agent adding the tag by hand puts it there, and views, search and bulk edits already
+    understand tags."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    tag = models.CharField(
+        _("tag"),
+        max_length=60,
+        unique=True,
+        help_text=_("Tickets with this tag are about this product."),
+    )
+    keywords = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("keywords"), default=list, blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RoutingRule(OrderedRule):
     """On a new ticket the first active rule (by position) whose set conditions all match
     gives the ticket its team and priority. An empty condition matches anything."""
@@ -72,11 +100,25 @@ class RoutingRule(OrderedRule):
     set_priority = models.CharField(
         _("set priority"), max_length=10, choices=Priority.choices, blank=True
     )
+    set_product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("set product"),
+    )
 
 
 class AssignmentMode(models.TextChoices):
     ROUND_ROBIN = "round_robin", _("Round robin")
     LEAST_LOADED = "least_loaded", _("Least loaded")
+
+
+class ProductMatch(models.TextChoices):
+    IGNORE = "", _("Ignore products")
+    PREFER = "prefer", _("Prefer agents with the product skill")
+    REQUIRE = "require", _("Only agents with the product skill")
 
 
 class TeamAssignment(models.Model):
@@ -92,6 +134,9 @@ class TeamAssignment(models.Model):
     active = models.BooleanField(_("assign automatically"), default=True)
     # Only when this is set do agents need the ticket customer's language among their skills.
     match_language = models.BooleanField(_("match the customer's language"), default=False)
+    match_product = models.CharField(
+        _("product skills"), max_length=10, choices=ProductMatch.choices, blank=True
+    )
     # Round robin's pointer: the next pick is the first candidate after this user id.
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,13 +174,17 @@ class AgentCapacity(models.Model):
 
 
 class AgentSkills(models.Model):
-    """Languages (ja, en, …) an agent answers in; used when a team matches languages."""
+    """Languages (ja, en, …) an agent answers in and products they know; used when a team
+    matches languages or products."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skills"
     )
     languages = ArrayField(
         models.CharField(max_length=10), verbose_name=_("languages"), default=list, blank=True
+    )
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="skilled", verbose_name=_("products")
     )
 
     def __str__(self) -> str:
@@ -163,6 +212,31 @@ class AutomationEvent(models.TextChoices):
     CREATED = "created", _("Ticket created")
     CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
     STATUS_CHANGED = "status_changed", _("Status changed")
+    TIME = "time", _("Time passes")
+
+
+class TimeBasis(models.TextChoices):
+    """What a time automation counts from (see automations.timed)."""
+
+    CREATED = "created", _("Time since created")
+    UPDATED = "updated", _("Time since the last update")
+    CUSTOMER_MESSAGE = "customer_message", _("Time since the customer last wrote")
+    AGENT_REPLY = "agent_reply", _("Time since the last agent reply")
+    STATUS = "status", _("Time in the current status")
+    SLA_DUE_SOON = "sla_due_soon", _("SLA due within")
+    SLA_BREACHED = "sla_breached", _("SLA breached for")
+
+
+class TimeUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+
+
+class AssigneeCondition(models.TextChoices):
+    ANY = "", _("Anyone or nobody")
+    UNASSIGNED = "unassigned", _("Unassigned")
+    ASSIGNED = "assigned", _("Assigned")
 
 
 class Automation(OrderedRule):
@@ -185,6 +259,23 @@ class Automation(OrderedRule):
     )
     keywords = ArrayField(
         models.CharField(max_length=100), verbose_name=_("keywords"), default=list, blank=True
+    )
+    without_tags = ArrayField(
+        models.CharField(max_length=60),
+        verbose_name=_("ticket has none of the tags"),
+        default=list,
+        blank=True,
+    )
+    assignee_is = models.CharField(
+        _("assignee"), max_length=10, choices=AssigneeCondition.choices, blank=True
+    )
+    # Time automations only (event "time"): how long since what.
+    time_basis = models.CharField(
+        _("time since"), max_length=20, choices=TimeBasis.choices, blank=True
+    )
+    time_amount = models.PositiveIntegerField(_("at least"), null=True, blank=True)
+    time_unit = models.CharField(
+        _("unit"), max_length=10, choices=TimeUnit.choices, default=TimeUnit.HOURS
     )
     # Actions.
     set_priority = models.CharField(
@@ -226,6 +317,29 @@ class Automation(OrderedRule):
     @property
     def status_labels(self) -> list[str]:
         return _labels(self.statuses, Status.choices)
+
+    @property
+    def is_timed(self) -> bool:
+        return self.event == AutomationEvent.TIME
+
+    @property
+    def time_summary(self) -> str:
+        """ "Time in the current status ≥ 4 days", "SLA due within 30 minutes"."""
+        if not self.is_timed or not self.time_basis:
+            return ""
+        values = {
+            "basis": self.get_time_basis_display(),
+            "amount": self.time_amount or 0,
+            "unit": self.get_time_unit_display(),
+        }
+        if self.time_basis == TimeBasis.SLA_DUE_SOON:
+            return gettext("%(basis)s %(amount)s %(unit)s") % values
+        return gettext("%(basis)s ≥ %(amount)s %(unit)s") % values
+
+    @property
+    def time_delta(self) -> timedelta:
+        amount = self.time_amount or 0
+        return timedelta(**{self.time_unit or TimeUnit.HOURS: amount})
 
     @property
     def priority_labels(self) -> list[str]:
@@ -304,3 +418,53 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"webhook {self.endpoint_id} #{self.pk}: {self.status}"
+
+
+class TicketClock(models.Model):
+    """When a ticket's status last changed and when each side last wrote, for time automations.
+
+    Kept by automations.engine from `ticket_changed`, so "pending for 3 days" or "no customer
+    word for 2 days" is an index range scan here instead of a look at every message.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="automation_clock"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    status_since = models.DateTimeField()
+    customer_message_at = models.DateTimeField(null=True, blank=True)
+    agent_reply_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "status_since"], name="ticket_clock_status"),
+            models.Index(fields=["customer_message_at"], name="ticket_clock_customer"),
+            models.Index(fields=["agent_reply_at"], name="ticket_clock_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"clock of ticket {self.ticket_id}: {self.status} since {self.status_since}"
+
+
+class TimedFiring(models.Model):
+    """That a time automation fired on a ticket, and for which moment it counted from.
+
+    One row per (automation, ticket), written in the same transaction as the automation's
+    actions: a crash before commit leaves neither, a crash after leaves both, so a restart never
+    fires twice. The rule fires again only once the ticket's `basis_at` (created, updated, last
+    customer message …) moves past the one recorded here: the condition has reset.
+    """
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="firings")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    basis_at = models.DateTimeField()
+    fired_at = models.DateTimeField()
+    times = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["automation", "ticket"], name="timed_firing_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"automation {self.automation_id} fired on {self.ticket_id} ({self.basis_at})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import auto_reply, webhooks
+from . import auto_reply, timed, webhooks
 
 
 @shared_task(ignore_result=True)
@@ -24,3 +24,9 @@ def retry_due_webhooks() -> None:
     """Beat: deliveries whose backoff has passed, and queued ones whose first task was lost."""
     for delivery_id in webhooks.deliveries_due():
         deliver_webhook.delay(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def run_time_automations() -> None:
+    """Beat, every minute: time automations ("solved for 4 days", "SLA due within 30 min")."""
+    timed.run_time_automations()

@@ -21,6 +21,7 @@ from .forms import (
     CAPACITY_CHANNELS,
     AgentSettingsForm,
     AutomationForm,
+    ProductForm,
     RoutingRuleForm,
     TeamAssignmentForm,
     WebhookForm,
@@ -31,6 +32,7 @@ from .models import (
     AgentSkills,
     Automation,
     AutomationRun,
+    Product,
     RoutingRule,
     WebhookDelivery,
     WebhookEndpoint,
@@ -104,7 +106,7 @@ def automation_delete(request, pk: int):
 
 @manager_required
 def routing_list(request):
-    rules = RoutingRule.objects.select_related("set_team")
+    rules = RoutingRule.objects.select_related("set_team", "set_product")
     return render(request, "automations/routing_list.html", {"rules": rules})
 
 
@@ -166,11 +168,16 @@ def assignment(request):
     capacity = {}
     for row in AgentCapacity.objects.filter(user__in=agents):
         capacity.setdefault(row.user_id, {})[row.channel] = row.max_open
-    skills = dict(AgentSkills.objects.filter(user__in=agents).values_list("user_id", "languages"))
+    skills = {
+        row.user_id: row
+        for row in AgentSkills.objects.filter(user__in=agents).prefetch_related("products")
+    }
     for agent in agents:
         mine = capacity.get(agent.pk, {})
         agent.capacity_cells = [mine.get(ch, default_capacity(ch)) for ch in CAPACITY_CHANNELS]
-        agent.languages = skills.get(agent.pk, [])
+        skill = skills.get(agent.pk)
+        agent.languages = skill.languages if skill else []
+        agent.product_names = [p.name for p in skill.products.all()] if skill else []
     return render(
         request,
         "automations/assignment.html",
@@ -207,11 +214,17 @@ def agent_edit(request, user_id: int):
         request.POST or None,
         capacities=current,
         defaults={ch: default_capacity(ch) for ch in CAPACITY_CHANNELS},
-        initial={"languages": skills.languages if skills else []},
+        initial={
+            "languages": skills.languages if skills else [],
+            "products": list(skills.products.all()) if skills else [],
+        },
     )
     if request.method == "POST" and form.is_valid():
         configuration.agent_settings_save(
-            user=agent, languages=form.cleaned_data["languages"], capacities=form.capacities()
+            user=agent,
+            languages=form.cleaned_data["languages"],
+            capacities=form.capacities(),
+            products=form.cleaned_data["products"],
         )
         messages.success(request, _("Settings for %(name)s saved.") % {"name": agent.display_name})
         return redirect("automations:assignment")
@@ -221,6 +234,35 @@ def agent_edit(request, user_id: int):
         {"form": form, "agent": agent},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@manager_required
+def product_list(request):
+    products = Product.objects.annotate(n=Count("skilled", distinct=True))
+    return render(request, "automations/product_list.html", {"products": products})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, pk: int | None = None):
+    return _edit(
+        request,
+        model=Product,
+        form_class=ProductForm,
+        pk=pk,
+        template="automations/product_form.html",
+        done="automations:products",
+        saved=_("Product saved."),
+    )
+
+
+@manager_required
+@require_POST
+def product_delete(request, pk: int):
+    return _delete(request, Product, pk, "automations:products")
 
 
 # --- webhooks and the log -----------------------------------------------------------------

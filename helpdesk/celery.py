@@ -64,6 +64,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
     "retry-webhooks": {"task": "automations.tasks.retry_due_webhooks", "schedule": 60.0},
+    # Time automations ("solved for 4 days → close"); firings are recorded, so an overlap or
+    # a restart fires nothing twice.
+    "time-automations": {
+        "task": "automations.tasks.run_time_automations",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # CSAT surveys and follow-ups whose send time has come (feedback app).
     "send-due-feedback": {
         "task": "feedback.tasks.send_due_feedback",

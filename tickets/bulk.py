@@ -210,6 +210,28 @@ def split_ticket(
         )
         source.save()  # its activity changed: lists re-sort, stale forms notice
         tickets_search_refresh([source.pk, new.pk])
+        for moved in chosen:
+            moved.ticket = new
+        # Like every ticket write: SLA clocks, automations and surveys follow a split. The new
+        # ticket is "created" by the agent (actor set), so automations neither re-route it nor
+        # auto-reply to the customer, who wrote nothing new.
+        opening = next((m for m in chosen if m.author_kind == AuthorKind.CUSTOMER), chosen[0])
+        ticket_changed.send(
+            sender=Ticket,
+            ticket=new,
+            event=TicketEvent.CREATED,
+            actor=actor,
+            message=opening,
+            changes={},
+        )
+        ticket_changed.send(
+            sender=Ticket,
+            ticket=source,
+            event=TicketEvent.UPDATED,
+            actor=actor,
+            message=None,
+            changes={},
+        )
         realtime.publish("ticket.created", ticket=new.pk, status=new.status, channel=new.channel)
         realtime.publish("ticket.updated", ticket=source.pk, status=source.status)
     return new

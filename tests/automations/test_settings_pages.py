@@ -72,7 +72,7 @@ def test_create_a_routing_rule_and_see_it_listed(manager_client):
 def test_a_rule_that_does_nothing_is_refused_with_a_message(manager_client):
     response = manager_client.post(BASE + "routing/new/", {"name": "empty", "position": "0"})
     assert response.status_code == 400
-    assert "A rule must set a team, a priority or both." in response.content.decode()
+    assert "A rule must set a team, a priority or a product." in response.content.decode()
     assert not RoutingRule.objects.exists()
 
 
