@@ -7,20 +7,26 @@ class ChannelsInConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from functools import partial
-
         from tickets import outbound
 
-        from . import registry, services
+        from . import registry
         from .adapters import email, web
         from .shops import wiring as shops_wiring
 
         registry.register(email.EmailAdapter())
         registry.register(web.WebFormAdapter())
         shops_wiring.connect()  # shop order webhooks/polling; raw events in privacy requests
-        # A web-form ticket is answered by mail to the address the customer gave.
+        # A web-form ticket is answered by mail to the address the customer gave; replies by
+        # mail copy the ticket's followers (the people a customer's mail was Cc'd to).
+        from tickets import panels as ticket_panels
+        from tickets.signals import ticket_changed
+
+        from .mail import followers, followers_views
+
         for channel in ("email", "web"):
-            outbound.register_sender(channel, partial(services.queue_delivery, kind="email"))
+            outbound.register_sender(channel, followers.queue_mail_delivery)
+        ticket_changed.connect(followers.on_ticket_changed, dispatch_uid="mail_followers")
+        ticket_panels.register_panel("followers", followers_views.render_panel, order=30)
         self._connect_social(registry, outbound)
 
     def _connect_social(self, registry, outbound) -> None:

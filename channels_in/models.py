@@ -71,6 +71,8 @@ class OutboundDelivery(models.Model):
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="delivery")
     kind = models.CharField(max_length=20)
     recipient = models.CharField(max_length=320)
+    # Mail only: the ticket's followers copied on this reply, as sent ("Name <address>").
+    cc = models.JSONField(default=list, blank=True)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
@@ -301,3 +303,7 @@ class SocialAccount(models.Model):
 
     def get_secret(self) -> str:
         return crypto.decrypt_text(self.secret_encrypted) if self.secret_encrypted else ""
+
+
+# Social listening keeps its own module; imported here so Django registers its models.
+from .listening.models import ListeningMonitor, ListeningPost  # noqa: E402, F401

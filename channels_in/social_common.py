@@ -58,7 +58,10 @@ class SocialAdapter:
 
     def event_keys(self, request: HttpRequest, body: bytes) -> list[str]:
         """The provider's ids of the events in this body. Raises MalformedPayload."""
-        return [key for key, _item in self.keyed_events(decode_json(body))]
+        try:
+            return [key for key, _item in self.keyed_events(decode_json(body))]
+        except SHAPE_ERRORS as exc:
+            raise _unexpected_shape(exc) from exc
 
     def events(self, data) -> Iterable[tuple[str, object]]:
         """(provider event id, event) for every event in a decoded body."""
@@ -83,9 +86,12 @@ class SocialAdapter:
     def parse(self, event: InboundEvent) -> list[IncomingMessage]:
         account = account_of(event)
         wanted = event.headers.get(EVENT_HEADER, "")
-        for key, item in self.keyed_events(self.decode_stored(event)):
-            if key == wanted:
-                return self.parse_item(item, account, event)
+        try:
+            for key, item in self.keyed_events(self.decode_stored(event)):
+                if key == wanted:
+                    return self.parse_item(item, account, event)
+        except SHAPE_ERRORS as exc:
+            raise _unexpected_shape(exc) from exc
         raise MalformedPayload(f"event {wanted!r} is not in the stored body")
 
     def decode_stored(self, event: InboundEvent):
@@ -112,6 +118,15 @@ class SocialAdapter:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+# A signed body whose fields have types the provider's documentation does not allow (a list
+# where an object belongs, …) trips these while being read: malformed, not worth retrying.
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError)
+
+
+def _unexpected_shape(exc: Exception) -> MalformedPayload:
+    return MalformedPayload(f"unexpected shape: {exc.__class__.__name__}: {exc}")
 
 
 def decode_json(body: bytes):

@@ -80,9 +80,32 @@ def request(
     if not isinstance(body, dict):
         body = {"data": body}
     result = ProviderResponse(response.status_code, body, response.headers, response.text[:2000])
-    if response.status_code == 429 or response.status_code >= 500:
+    if response.status_code == 429:
+        raise RateLimited(f"HTTP 429: {result.text[:500]}", wait_seconds(response.headers))
+    if response.status_code >= 500:
         raise ProviderUnavailable(f"HTTP {response.status_code}: {result.text[:500]}")
     return result
+
+
+class RateLimited(ProviderUnavailable):
+    """429. `retry_after` is how many seconds the provider asked us to wait (None: unsaid)."""
+
+    def __init__(self, text: str, retry_after: float | None = None) -> None:
+        super().__init__(text)
+        self.retry_after = retry_after
+
+
+def wait_seconds(headers: httpx.Headers) -> float | None:
+    """Retry-After (seconds), or X's x-rate-limit-reset (epoch seconds of the window's end)."""
+    import time
+
+    retry_after = headers.get("retry-after", "")
+    if retry_after.isdigit():
+        return float(retry_after)
+    reset = headers.get("x-rate-limit-reset", "")
+    if reset.isdigit():
+        return max(float(reset) - time.time(), 0.0)
+    return None
 
 
 @dataclass(frozen=True)
@@ -92,25 +115,34 @@ class Download:
 
 
 def download(
-    url: str, *, headers: dict | None = None, auth: tuple[str, str] | None = None
+    url: str,
+    *,
+    headers: dict | None = None,
+    auth: tuple[str, str] | None = None,
+    limit: int = MAX_MEDIA_BYTES,
 ) -> Download:
-    """Fetch a media file (following the CDN redirects providers use), at most MAX_MEDIA_BYTES.
+    """Fetch a media file (following the CDN redirects providers use), at most `limit` bytes.
 
     Raises `ProviderUnavailable` on failure so the inbound event is retried rather than
-    stored without its picture.
+    stored without its picture (`MediaNotFound`, a kind of it, when the file is gone).
     """
     try:
         with (
             httpx.Client(timeout=TIMEOUT, follow_redirects=True) as client,
             client.stream("GET", url, headers=headers, auth=auth) as response,
         ):
+            if response.status_code in (404, 410):
+                raise MediaNotFound(f"media download: HTTP {response.status_code}")
             if response.status_code != 200:
                 raise ProviderUnavailable(f"media download: HTTP {response.status_code}")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise MediaTooLarge(int(declared), limit)
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
-                if size > MAX_MEDIA_BYTES:
-                    raise MediaTooLarge(size)
+                if size > limit:
+                    raise MediaTooLarge(size, limit)
                 chunks.append(chunk)
             content_type = response.headers.get("content-type", "application/octet-stream")
     except httpx.HTTPError as exc:
@@ -118,9 +150,13 @@ def download(
     return Download(b"".join(chunks), content_type.split(";")[0].strip())
 
 
+class MediaNotFound(ProviderUnavailable):
+    """404 / 410: the file is gone (a changed profile picture, an expired media id)."""
+
+
 class MediaTooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(f"media larger than {MAX_MEDIA_BYTES} bytes")
+    def __init__(self, size: int, limit: int = MAX_MEDIA_BYTES) -> None:
+        super().__init__(f"media larger than {limit} bytes")
         self.size = size
 
 

@@ -37,6 +37,14 @@ def poll_mailbox(account_id: int) -> None:
         accounts.enqueue_poll(account_id)
 
 
+@shared_task(name="channels_in.tasks.backfill_mailbox", ignore_result=True)
+def backfill_mailbox(account_id: int, since: str, until: str) -> None:
+    """An admin asked (settings page) to import a date range again; outcome kept for them."""
+    from .mailbox.backfill import run_backfill
+
+    run_backfill(account_id, since, until)
+
+
 @shared_task(name="channels_in.tasks.poll_due_mailboxes", ignore_result=True)
 def poll_due_mailboxes() -> None:
     for account_id in accounts.claim_due_mailboxes():
@@ -57,3 +65,34 @@ def poll_x_account(account_id: int) -> None:
     from . import x_polling
 
     x_polling.poll_account(account_id)
+
+
+@shared_task(
+    bind=True, name="channels_in.tasks.fetch_identity_avatar", ignore_result=True, max_retries=5
+)
+def fetch_identity_avatar(self, kind: str, handle: str, account_id: int, url=None) -> None:
+    """A sender's profile picture, after their message is filed (never on the ingest path)."""
+    from . import social_avatars, social_http
+
+    try:
+        social_avatars.fetch_avatar(kind, handle, account_id, url)
+    except social_http.ProviderUnavailable as exc:
+        # 1, 2, 4, 8, 16 minutes: a platform's CDN hiccup, not worth more.
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(name="channels_in.tasks.poll_listening_monitors", ignore_result=True)
+def poll_listening_monitors() -> None:
+    """Beat tick: queue a search for every listening monitor that is due (and not paused
+    by a rate limit)."""
+    from .listening import polling
+
+    for monitor_id in polling.monitors_due():
+        poll_listening_monitor.delay(monitor_id)
+
+
+@shared_task(name="channels_in.tasks.poll_listening_monitor", ignore_result=True)
+def poll_listening_monitor(monitor_id: int) -> None:
+    from .listening import polling
+
+    polling.poll_monitor(monitor_id)

@@ -100,6 +100,11 @@ class Customer(models.Model):
         return self.erased_at is not None
 
 
+def identity_avatar_path(instance: Identity, filename: str) -> str:
+    # Our own name: a new picture gets a new path, so a cached old one is never shown for it.
+    return f"avatars/{instance.pk}/{filename}"
+
+
 class Identity(models.Model):
     """One handle on one channel. Every inbound message resolves to a customer through this."""
 
@@ -107,6 +112,14 @@ class Identity(models.Model):
     kind = models.CharField(_("channel"), max_length=20, choices=IdentityKind.choices)
     handle = models.CharField(_("handle"), max_length=320)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    # The platform's profile picture, fetched once and re-encoded by `customers.avatars`
+    # (a small square JPEG we serve ourselves: pages never load pictures from elsewhere).
+    avatar = models.FileField(
+        _("avatar"), upload_to=identity_avatar_path, max_length=300, blank=True, editable=False
+    )
+    # Where the picture came from: the same URL again is not fetched again.
+    avatar_source = models.CharField(max_length=1000, blank=True, editable=False)
+    avatar_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

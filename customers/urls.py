@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import field_views, org_views, privacy_views, shop_views, views
+from . import avatar_views, field_views, org_views, privacy_views, shop_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
         name="organization_sharing",
     ),
     path("tickets/<int:ticket_id>/order/", org_views.ticket_order, name="ticket-order"),
+    path("identities/<int:pk>/avatar/", avatar_views.identity_avatar, name="identity-avatar"),
     path("fields/", field_views.field_list, name="fields"),
     path("fields/<int:pk>/", field_views.field_edit, name="field-edit"),
     path("shops/", shop_views.shop_list, name="shops"),

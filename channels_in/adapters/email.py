@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from ..mail import screening
+from ..mail import followers, screening
 from ..mail.compose import build_reply
-from ..mail.parse import MalformedMail, read_mail
+from ..mail.parse import MalformedMail, charset_hints, read_mail
 from ..registry import PermanentDeliveryError
 
 if TYPE_CHECKING:
@@ -32,10 +32,12 @@ class EmailAdapter:
         msg, incoming = read_mail(raw)
         # Bounces, our own mail, auto-replies and storms end here (InboundSettled).
         screening.screen(event, msg, incoming, raw)
+        # Its To/Cc people follow the ticket `receive_message` files it on.
+        followers.expect_participants(incoming, msg, charset_hints(msg))
         return [incoming]
 
     def deliver(self, delivery: OutboundDelivery) -> str:
-        mail = build_reply(delivery.message, recipient=delivery.recipient)
+        mail = build_reply(delivery.message, recipient=delivery.recipient, cc=delivery.cc or [])
         try:
             mail.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -26,6 +26,7 @@ from tickets.inbound import IncomingMessage
 from .. import social_http
 from ..models import InboundEvent, OutboundDelivery, SocialAccount
 from ..registry import MalformedPayload, PermanentDeliveryError
+from ..social_avatars import request_avatar
 from ..social_common import (
     ConnectionCheck,
     SocialAdapter,
@@ -95,7 +96,7 @@ class LineAdapter(SocialAdapter):
                 channel="line",
                 identity_kind="line",
                 handle=user_id,
-                display_name=self._display_name(user_id, account),
+                display_name=self._profile_name(user_id, account),
                 body_text=body,
                 external_id=f"line:{message.get('id') or event.idempotency_key}",
                 attachments=tuple(attachments),
@@ -131,7 +132,8 @@ class LineAdapter(SocialAdapter):
             return note, [attachment] if attachment else []
         return _("(A %(kind)s message that cannot be shown here)") % {"kind": kind}, []
 
-    def _display_name(self, user_id: str, account: SocialAccount) -> str:
+    def _profile_name(self, user_id: str, account: SocialAccount) -> str:
+        """The display name; the picture (`pictureUrl`) is fetched later, off this path."""
         try:
             response = social_http.request(
                 "GET",
@@ -140,8 +142,13 @@ class LineAdapter(SocialAdapter):
             )
         except social_http.ProviderUnavailable as exc:
             log.info("LINE profile of %s unavailable: %s", user_id, exc)
+            request_avatar(kind="line", handle=user_id, account=account)
             return ""
-        return str(response.body.get("displayName", "")) if response.ok else ""
+        if not response.ok:
+            return ""
+        picture = str(response.body.get("pictureUrl") or "")
+        request_avatar(kind="line", handle=user_id, account=account, url=picture)
+        return str(response.body.get("displayName", ""))
 
     # --- outbound ---------------------------------------------------------------------------
 

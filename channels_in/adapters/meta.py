@@ -24,6 +24,7 @@ from tickets.inbound import IncomingMessage
 from .. import social_http
 from ..models import InboundEvent, OutboundDelivery, SocialAccount
 from ..registry import MalformedPayload, PermanentDeliveryError
+from ..social_avatars import request_avatar
 from ..social_common import (
     ConnectionCheck,
     SocialAdapter,
@@ -195,6 +196,7 @@ class MetaMessagingAdapter(MetaWebhookMixin, SocialAdapter):
 
     def _display_name(self, user_id: str, account: SocialAccount) -> str:
         fields = "name,username" if self.kind == "instagram" else "first_name,last_name,name"
+        fields += ",profile_pic"
         try:
             response = social_http.request(
                 "GET",
@@ -203,10 +205,14 @@ class MetaMessagingAdapter(MetaWebhookMixin, SocialAdapter):
                 headers=bearer(account.get_access_token()),
             )
         except social_http.ProviderUnavailable:
+            request_avatar(kind=self.kind, handle=user_id, account=account)
             return ""
         if not response.ok:
             return ""
         body = response.body
+        # The picture itself is downloaded later, off the ingest path.
+        picture = str(body.get("profile_pic") or "")
+        request_avatar(kind=self.kind, handle=user_id, account=account, url=picture)
         name = body.get("name") or " ".join(
             part for part in (body.get("first_name"), body.get("last_name")) if part
         )

@@ -19,6 +19,7 @@ from tickets.inbound import IncomingMessage
 from .. import social_http
 from ..models import InboundEvent, OutboundDelivery, SocialAccount
 from ..registry import MalformedPayload, PermanentDeliveryError
+from ..social_avatars import request_avatar
 from ..social_common import (
     ConnectionCheck,
     SocialAdapter,
@@ -65,6 +66,11 @@ class TelegramAdapter(SocialAdapter):
         sender = message.get("from") or {}
         name = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
         body, attachments = self._content(message, account)
+        if sender.get("id") and not sender.get("is_bot"):
+            # getUserProfilePhotos → getFile, later and off this path.
+            request_avatar(
+                kind="telegram", handle=str(chat.get("id") or sender["id"]), account=account
+            )
         return [
             IncomingMessage(
                 channel="telegram",

@@ -17,14 +17,16 @@ from __future__ import annotations
 import base64
 import logging
 
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from tickets.inbound import IncomingMessage
 
-from .. import social_http
+from .. import social_http, x_media
 from ..models import InboundEvent, OutboundDelivery, SocialAccount
 from ..registry import MalformedPayload, PermanentDeliveryError
+from ..social_avatars import request_avatar
 from ..social_common import (
     ConnectionCheck,
     SocialAdapter,
@@ -118,6 +120,7 @@ class XAdapter(SocialAdapter):
             attachments += [got] if got else []
             notes += [note] if note else []
         user = item["users"].get(sender) or {}
+        request_avatar(kind="x", handle=sender, account=account, url=_x_picture(user))
         return [
             IncomingMessage(
                 channel="x",
@@ -136,6 +139,7 @@ class XAdapter(SocialAdapter):
         author = str(user.get("id_str", ""))
         if not author or author == ours or tweet.get("retweeted_status"):
             return []  # our own posts and plain retweets are not questions
+        request_avatar(kind="x", handle=author, account=account, url=_x_picture(user))
         text = (tweet.get("extended_tweet") or {}).get("full_text") or tweet.get("text", "")
         attachments = []
         for media in (tweet.get("extended_entities") or tweet.get("entities") or {}).get(
@@ -177,11 +181,8 @@ class XAdapter(SocialAdapter):
 
     def check_reply(self, message) -> None:
         super().check_reply(message)
-        if not message.internal and message.attachments.exists():
-            # X takes media only through its chunked upload API, which we do not speak yet:
-            # refuse rather than post the text without the file the agent meant to send.
-            refuse(_("Files cannot be sent on X yet: remove the attachment and send a link."))
         target = self._public_target(message.ticket)
+        x_media.check_files(message, public=target is not None)
         if target is not None and len(_public_text(message.body_text, target[1])) > MAX_TWEET:
             refuse(
                 _(
@@ -197,28 +198,55 @@ class XAdapter(SocialAdapter):
         headers = bearer(access_token(account))
         base = social_http.base_url(account)
         target = self._public_target(ticket)
+        media_ids = x_media.upload_files(
+            base=base,
+            headers=headers,
+            delivery_id=delivery.pk,
+            message=delivery.message,
+            public=target is not None,
+        )
         if target is not None:
             tweet_id, screen_name = target
             payload = {
                 "text": _public_text(delivery.message.body_text, screen_name),
                 "reply": {"in_reply_to_tweet_id": tweet_id},
             }
+            if media_ids:
+                payload["media"] = {"media_ids": media_ids}
             response = social_http.request(
                 "POST", f"{base}/2/tweets", json=payload, headers=headers
             )
             if not response.ok:
                 raise PermanentDeliveryError(_x_error(response))
             return f"tweet:{(response.body.get('data') or {}).get('id', '')}"
+        # A DM carries one file: the text goes with the first, each further file in a DM of
+        # its own. A retry skips the DMs an earlier attempt already sent.
         text = delivery.message.body_text.strip()[:MAX_DM]
-        response = social_http.request(
-            "POST",
-            f"{base}/2/dm_conversations/with/{delivery.recipient}/messages",
-            json={"text": text},
-            headers=headers,
-        )
-        if not response.ok:
-            raise PermanentDeliveryError(_x_error(response))
-        return f"dm:{(response.body.get('data') or {}).get('dm_event_id', '')}"
+        bodies = [{"text": text}] if text else []
+        for number, media_id in enumerate(media_ids):
+            attachment = {"attachments": [{"media_id": media_id}]}
+            if number == 0 and bodies:
+                bodies[0].update(attachment)
+            else:
+                bodies.append(attachment)
+        sent = []
+        for number, body in enumerate(bodies):
+            key = f"x-dm-sent:{delivery.pk}:{number}"
+            earlier = cache.get(key)
+            if earlier:
+                sent.append(earlier)
+                continue
+            response = social_http.request(
+                "POST",
+                f"{base}/2/dm_conversations/with/{delivery.recipient}/messages",
+                json=body,
+                headers=headers,
+            )
+            if not response.ok:
+                raise PermanentDeliveryError(_x_error(response))
+            sent.append(f"dm:{(response.body.get('data') or {}).get('dm_event_id', '')}")
+            cache.set(key, sent[-1], timeout=24 * 60 * 60)
+        return " ".join(sent)
 
     def test_connection(self, account: SocialAccount) -> ConnectionCheck:
         try:
@@ -245,6 +273,15 @@ def _public_text(text: str, screen_name: str) -> str:
     if screen_name and not text.lower().startswith(mention.lower()):
         text = f"{mention} {text}"
     return text
+
+
+def _x_picture(user: dict) -> str | None:
+    """The profile picture URL of a v1.1 user object (or the v2 field polling copies in);
+    None when the event does not say (the avatar task asks X)."""
+    if "profile_image_url_https" not in user and "profile_image_url" not in user:
+        return None
+    url = user.get("profile_image_url_https") or user.get("profile_image_url") or ""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
 def _x_name(user: dict) -> str:

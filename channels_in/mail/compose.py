@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from email.utils import formataddr, getaddresses, make_msgid, parseaddr
+from collections.abc import Sequence
+from email.utils import formataddr, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -17,11 +16,10 @@ from markdown_it import MarkdownIt
 from helpdesk.html import sanitize_html
 from tickets.models import AuthorKind, Message
 
-from . import headers as mail_headers
+from .followers import copied_on
 from .quotes import split_reply
 
 REFERENCES_KEPT = 20  # enough to thread; long References lines upset some servers
-CC_KEPT = 20  # reply-all to a mail Cc'd to a whole department, not to a mailing list's worth
 # Japanese mobile carriers' mail: the phones there still read ISO-2022-JP best.
 JAPANESE_MOBILE_DOMAINS = (
     "docomo.ne.jp",
@@ -57,8 +55,13 @@ def reply_subject(subject: str, ticket_id: int) -> str:
     return f"Re: {base} {token}" if base else f"Re: {token}"
 
 
-def build_reply(message: Message, *, recipient: str) -> EmailMultiAlternatives:
-    """The mail for one public agent reply; its Message-ID is `message.external_id`."""
+def build_reply(
+    message: Message, *, recipient: str, cc: Sequence[str] | None = None
+) -> EmailMultiAlternatives:
+    """The mail for one public agent reply; its Message-ID is `message.external_id`.
+
+    `cc` is what the delivery row recorded; None asks the ticket's followers now.
+    """
     ticket = message.ticket
     earlier = list(
         ticket.messages.filter(internal=False, created_at__lte=message.created_at)
@@ -92,7 +95,7 @@ def build_reply(message: Message, *, recipient: str) -> EmailMultiAlternatives:
         body=text,
         from_email=sender,
         to=[recipient],
-        cc=reply_all_cc(quoted, recipient),
+        cc=list(cc) if cc is not None else copied_on(message, recipient=recipient),
         headers=headers,
         connection=get_connection(),
     )
@@ -116,35 +119,6 @@ def from_address(message: Message) -> str:
     if support_name:
         name = _("%(agent)s via %(support)s") % {"agent": name, "support": support_name}
     return formataddr((name, address))
-
-
-def reply_all_cc(answered: Message | None, recipient: str) -> list[str]:
-    """Everyone else the customer's latest mail went to (To and Cc, minus us and them):
-    people the customer Cc'd follow the conversation, as in any mail client's reply-all."""
-    if answered is None or not getattr(settings, "MAIL_REPLY_ALL", True):
-        return []
-    from ..models import InboundEvent  # the raw mail is the record of who was on it
-    from .screening import own_addresses
-
-    event = InboundEvent.objects.filter(message=answered, kind="email").only("payload").first()
-    if event is None:
-        return []
-    head = re.split(rb"\r?\n\r?\n", bytes(event.payload), maxsplit=1)[0]
-    parsed = email.message_from_bytes(head + b"\r\n\r\n", policy=email.policy.compat32)
-    values = [
-        mail_headers.decode_header_text(value)
-        for name in ("To", "Cc")
-        for value in mail_headers.raw_headers(parsed, name)
-    ]
-    skip = set(own_addresses()) | {recipient.lower()}
-    if answered.identity:
-        skip.add(answered.identity.handle.lower())
-    found: dict[str, str] = {}
-    for name, address in getaddresses(values):
-        key = address.strip().lower()
-        if "@" in key and key not in skip and key not in found and " " not in key:
-            found[key] = formataddr((name, address.strip())) if name else address.strip()
-    return list(found.values())[:CC_KEPT]
 
 
 def mail_encoding(recipient: str, *, language: str, texts: tuple[str, ...]) -> str:

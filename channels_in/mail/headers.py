@@ -129,6 +129,24 @@ def sender_address(value: str | None, *, hints: Sequence[str] = ()) -> tuple[str
     return (found.group(0), "") if found else ("", "")
 
 
+def address_list(value: str | None, *, hints: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every usable (address, display name) in a To/Cc header, in order.
+
+    Encoded words are decoded per name, after the list is split: a decoded name may hold
+    the comma that would otherwise split one person in two.
+    """
+    if not value:
+        return []
+    if _has_raw_bytes(value):
+        value = _decode_raw_header(value.encode("utf-8", errors="surrogateescape"), hints)
+    found = []
+    for name, address in _getaddresses(value):
+        address = _clean_address(address)
+        if address:
+            found.append((address, _clean_display_name(decode_header_text(name))))
+    return found
+
+
 def _clean_address(address: str) -> str:
     address = address.strip().strip("<>").strip()
     if "@" not in address:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets import realtime
+from tickets.config_snapshot import remembered
 from tickets.inbound import IncomingMessage
 
 from ..models import DeliveryStatus, InboundEvent, InboundStatus, MailAccount, OutboundDelivery
@@ -153,11 +154,11 @@ def own_addresses() -> frozenset[str]:
         )
         if value
     }
-    found.update(
-        name.lower()
-        for name in MailAccount.objects.values_list("username", flat=True)
-        if "@" in name
+    usernames = remembered(  # once per worker snapshot, not per mail (tickets.config_snapshot)
+        "channels_in.mailbox_usernames",
+        lambda: list(MailAccount.objects.values_list("username", flat=True)),
     )
+    found.update(name.lower() for name in usernames if "@" in name)
     return frozenset(address for address in found if "@" in address)
 
 

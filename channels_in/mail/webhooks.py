@@ -1,7 +1,7 @@
 """Inbound mail pushed by an email service provider, through django-anymail's inbound views.
 
 Anymail checks the provider's signature (Mailgun) or the shared basic-auth secret (Postmark,
-SendGrid); then the mail's raw MIME is stored with `record_raw_mail`, exactly as a mail
+SendGrid, Amazon SES, whose SNS signature `sns` checks on top); then the mail's raw MIME is stored with `record_raw_mail`, exactly as a mail
 fetched over IMAP or piped into `manage.py ingest_mail`, and processed the same way.
 
 Settings (anymail's own names): `ANYMAIL = {"WEBHOOK_SECRET": "user:password",
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from base64 import b64decode
 from io import BytesIO
 
 from anymail.exceptions import (
@@ -21,6 +22,7 @@ from anymail.exceptions import (
     AnymailWebhookValidationFailure,
 )
 from anymail.utils import get_anymail_setting
+from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
 from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
@@ -30,6 +32,7 @@ from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import services
+from . import sns
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class _RawMimeInbound:
     re-serialized one when the provider sent the original bytes."""
 
     esp_key = ""
+    # SNS sends basic-auth credentials only after a 401 challenge asks for them.
+    challenges_basic_auth = False
 
     def raw_mime(self, request: HttpRequest, event) -> bytes:
         return event.message.as_bytes()
@@ -100,11 +105,59 @@ class PostmarkInbound(_RawMimeInbound, PostmarkInboundWebhookView):
         return raw.encode("utf-8", "surrogateescape") if raw else event.message.as_bytes()
 
 
+class AmazonSESInbound(_RawMimeInbound, AmazonSESInboundWebhookView):
+    """Amazon SES receipt rule → SNS topic → HTTPS subscription to this URL, with the
+    WEBHOOK_SECRET as basic auth in it (https://user:password@host/webhooks/email/amazon_ses/).
+
+    SNS action: the mail is inline (encoding BASE64 keeps its exact bytes; UTF-8 is SES's
+    re-encoding). S3 action: the mail is read from the bucket with boto3 (anymail's
+    `AMAZON_SES_CLIENT_PARAMS` / `AMAZON_SES_SESSION_PARAMS`), and stored as read.
+    """
+
+    esp_key = "amazon_ses"
+    challenges_basic_auth = True
+
+    def validate_request(self, request):
+        super().validate_request(request)  # the SNS headers match the body
+        sns.verify(self._parse_sns_message(request))
+
+    def auto_confirm_sns_subscription(self, sns_message):
+        # Basic auth proved the subscription is meant for us, the signature that SNS sent
+        # it: confirm by visiting the SubscribeURL (anymail would need an AWS client).
+        if self.auto_confirm_enabled:
+            sns.confirm_subscription(sns_message)
+
+    def fetch_s3_chunks(self, bucket_name, object_key):
+        self._s3_raw = b""
+        for chunk in super().fetch_s3_chunks(bucket_name, object_key):
+            self._s3_raw += chunk
+            yield chunk
+
+    def raw_mime(self, request, event):
+        action = event.esp_event.get("receipt", {}).get("action", {})
+        if action.get("type") == "S3":
+            return getattr(self, "_s3_raw", b"") or event.message.as_bytes()
+        content = event.esp_event.get("content") or ""
+        if action.get("encoding") == "BASE64":
+            return b64decode(content.encode("ascii"))
+        return content.encode("utf-8", "surrogateescape")
+
+
 PROVIDERS: dict[str, type[_RawMimeInbound]] = {
+    "amazon_ses": AmazonSESInbound,
     "mailgun": MailgunInbound,
     "postmark": PostmarkInbound,
     "sendgrid": SendGridInbound,
 }
+
+
+try:
+    from anymail.webhooks.amazon_ses import AnymailBotoClientAPIError
+    from botocore.exceptions import BotoCoreError
+
+    _RETRYABLE: tuple[type[Exception], ...] = (AnymailBotoClientAPIError, BotoCoreError)
+except ImportError:  # boto3 not installed: the S3 action cannot be used at all
+    _RETRYABLE = ()
 
 
 def _configured(esp: str) -> bool:
@@ -130,6 +183,10 @@ def inbound_mail(request: HttpRequest, esp: str) -> JsonResponse:
         return JsonResponse({})
     if request.method != "POST":
         return _error(405, "POST only")
+    if view_class.challenges_basic_auth and not request.META.get("HTTP_AUTHORIZATION"):
+        response = _error(401, "basic auth required")
+        response["WWW-Authenticate"] = 'Basic realm="Anymail WEBHOOK_SECRET"'
+        return response
     try:
         request.body  # noqa: B018 - keep the body for a second, byte-exact read of the form
     except RequestDataTooBig:
@@ -141,9 +198,14 @@ def inbound_mail(request: HttpRequest, esp: str) -> JsonResponse:
     view.setup(request, esp=esp)
     try:
         stored = view.store(request)
-    except AnymailWebhookValidationFailure as exc:
+    except (AnymailWebhookValidationFailure, sns.SnsRefused) as exc:
         log.warning("inbound mail webhook %s refused: %s", esp, exc)
         return _error(403, "signature or credentials do not match")
+    except (sns.SnsUnavailable, *_RETRYABLE) as exc:
+        # Amazon (the certificate, the subscription URL, the S3 bucket) did not answer:
+        # a 5xx makes SNS deliver the notification again later.
+        log.warning("inbound mail webhook %s: try again later: %s", esp, exc)
+        return _error(503, "could not complete now; deliver again later")
     except (
         AnymailConfigurationError,
         AnymailError,

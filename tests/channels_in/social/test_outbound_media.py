@@ -326,5 +326,6 @@ def test_x_refuses_files_instead_of_dropping_them(
     account = make_account("x")
     post_webhook(account, dm())
     with pytest.raises(ValidationError) as refused:
-        send(Ticket.objects.get(), agent, django_capture_on_commit_callbacks, "x", [photo()])
-    assert "Files cannot be sent on X yet" in refused.value.messages[0]
+        send(Ticket.objects.get(), agent, django_capture_on_commit_callbacks, "x", [pdf()])
+    # Pictures and videos go through X's chunked upload (test_x_media.py); a PDF cannot.
+    assert "X cannot receive the file" in refused.value.messages[0]
