@@ -7,11 +7,16 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA and dashboards")
 
     def ready(self) -> None:
+        from tickets.models import NotificationKind
+        from tickets.notifications import register_summary
         from tickets.panels import register_panel
         from tickets.signals import ticket_changed
 
+        from .alerts import summarize_notices
         from .panel import render_sla_panel
         from .receivers import on_ticket_changed
 
         ticket_changed.connect(on_ticket_changed, dispatch_uid="sla.on_ticket_changed")
         register_panel("sla", render_sla_panel, order=50)
+        register_summary(NotificationKind.SLA_WARNING, summarize_notices)
+        register_summary(NotificationKind.SLA_BREACH, summarize_notices)

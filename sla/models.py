@@ -299,3 +299,114 @@ class ReportMailing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} report {self.period_start} to {self.recipient_id}"
+
+
+class SlaNotice(models.Model):
+    """The bell notification one person got for one clock's warning or breach.
+
+    The unique key makes it at most once per clock run, person and kind, whatever the beat does
+    (a tick that runs twice, late, or again after a crash). The row also keeps what the bell
+    says: which target, when it was due, how long was left when the warning went out.
+    """
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="notices")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)  # tickets.models.NotificationKind.SLA_*
+    notification = models.OneToOneField(
+        "tickets.Notification", on_delete=models.CASCADE, related_name="sla_notice"
+    )
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    due_at = models.DateTimeField(null=True, blank=True)
+    minutes_left = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "user", "kind"], name="sla_notice_once_per_clock"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of clock {self.clock_id} to {self.user_id}"
+
+
+class HourlyRollup(models.Model):
+    """What the Performance dashboard sums: one row per UTC hour × channel × team × agent.
+
+    Two kinds of facts share a row, each counted in the hour it belongs to: tickets *created*
+    in the hour (with their first reply, attributed to the agent who replied first), and
+    tickets *solved* in the hour (attributed to the assignee who solved). Summing rows over any
+    set of agents gives the channel and team totals. Times are business minutes: a count, a sum
+    and a histogram over `rollups.BUCKET_BOUNDS`, from which medians and p90 are estimated.
+
+    Rows are derived data: `rollups.rebuild_hours` recomputes whole hours from TicketSla, so
+    rebuilding an hour twice, or after a crash, gives the same rows.
+    """
+
+    hour = models.DateTimeField()
+    channel = models.CharField(max_length=20)
+    team_id = models.IntegerField(null=True, blank=True)
+    agent_id = models.IntegerField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    first_replies = models.PositiveIntegerField(default=0)
+    first_reply_minutes = models.FloatField(default=0)
+    first_reply_buckets = ArrayField(models.PositiveIntegerField(), default=list)
+    solved = models.PositiveIntegerField(default=0)
+    resolutions = models.PositiveIntegerField(default=0)
+    resolution_minutes = models.FloatField(default=0)
+    resolution_buckets = ArrayField(models.PositiveIntegerField(), default=list)
+    one_touch = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "channel", "team_id", "agent_id"],
+                name="sla_hourly_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.channel} team {self.team_id} agent {self.agent_id}"
+
+
+class ClockRollup(models.Model):
+    """Judged SLA clock runs per UTC hour × channel × team × target: met or breached.
+
+    A run counts in the hour it was decided: met when it completed, breached when it completed
+    late — or, while it still runs, in the hour it breached (as the dashboard always counted).
+    """
+
+    hour = models.DateTimeField()
+    channel = models.CharField(max_length=20)
+    team_id = models.IntegerField(null=True, blank=True)
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    met = models.PositiveIntegerField(default=0)
+    breached = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "channel", "team_id", "metric"],
+                name="sla_clock_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.channel} {self.metric}"
+
+
+class RollupDirtyHour(models.Model):
+    """An hour whose rollups an event changed: written in the event's own transaction, read and
+    deleted by the rollup task once the hour is rebuilt.
+
+    Insert-only on purpose (no unique key): concurrent ticket writes in the same hour never
+    wait for each other; the task folds the duplicates.
+    """
+
+    hour = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"dirty {self.hour:%Y-%m-%d %H}h"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from tickets.config_snapshot import remembered
 from tickets.models import Ticket
 
 from .business_time import BusinessSchedule
@@ -16,16 +17,20 @@ PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 
 def active_policies() -> list[SlaPolicy]:
-    """Active policies in order, with what matching and targets need (4 queries)."""
-    return list(
-        SlaPolicy.objects.filter(active=True)
-        .select_related("calendar")
-        .prefetch_related(
-            "teams",
-            "organizations",
-            Prefetch("targets", queryset=PolicyTarget.objects.order_by("id")),
-        )
-        .order_by("position", "id")
+    """Active policies in order, with what matching and targets need (4 queries; none for the
+    next inbound messages of a worker's snapshot, tickets.config_snapshot)."""
+    return remembered(
+        "sla.active_policies",
+        lambda: list(
+            SlaPolicy.objects.filter(active=True)
+            .select_related("calendar")
+            .prefetch_related(
+                "teams",
+                "organizations",
+                Prefetch("targets", queryset=PolicyTarget.objects.order_by("id")),
+            )
+            .order_by("position", "id")
+        ),
     )
 
 
@@ -64,6 +69,11 @@ def target_minutes(policy: SlaPolicy | None, priority: str, metric: str) -> int 
 
 def calendar_for_ticket(ticket: Ticket, policy: SlaPolicy | None) -> BusinessCalendar | None:
     """The team's own calendar first (teams work their hours), then the policy's, then default."""
+    key = ("sla.calendar", ticket.team_id, policy.calendar_id if policy is not None else None)
+    return remembered(key, lambda: _calendar_for_ticket(ticket, policy))
+
+
+def _calendar_for_ticket(ticket: Ticket, policy: SlaPolicy | None) -> BusinessCalendar | None:
     calendars = BusinessCalendar.objects.prefetch_related("hours", "closures")
     if ticket.team_id:
         team_calendar = calendars.filter(teams=ticket.team_id).order_by("id").first()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from tickets.models import Message, Status, Ticket
 from tickets.signals import TicketEvent
 
+from . import rollups
 from .business_time import BusinessSchedule, add_business_minutes, business_minutes_between
 from .models import Metric, SlaClock, SlaPolicy, TicketSla
 from .policies import (
@@ -62,11 +63,14 @@ def sla_record_event(
 ) -> TicketSla:
     """Bring the ticket's SLA facts and clocks up to date after `event` (None: a policy edit)."""
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint: nothing catches a failure half way, and inside the ticket write (always)
+    # a savepoint is two more round trips on every inbound message.
+    with transaction.atomic(savepoint=False):
         policy = policy_for_ticket(ticket, active_policies() if policies is None else policies)
         calendar = calendar_for_ticket(ticket, policy)
         schedule = schedule_of(calendar)
         state = _state_for(ticket, schedule)
+        facts_before = rollups.ticket_facts(state)
         context = _Context(ticket, state, policy, schedule, now, event)
         state.policy = policy
         state.calendar = calendar
@@ -76,6 +80,7 @@ def sla_record_event(
         _record_status(context)
         state.save()
         _reconcile_clocks(context)
+        rollups.mark_ticket_changes(state, facts_before)
     return state
 
 
@@ -93,6 +98,7 @@ def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> TicketSla:
         if ticket.first_replied_at:
             _backfill_replies(state, ticket, schedule)
         state.save(force_insert=True)
+        rollups.mark_hours(state.created_at, state.solved_at)  # one more ticket in its hour
     return state
 
 
@@ -180,6 +186,7 @@ def _fulfilled(context: _Context, metric: str) -> bool:
 def _reconcile_clocks(context: _Context) -> None:
     ticket, now = context.ticket, context.now
     clocks = list(SlaClock.objects.select_for_update().filter(ticket=ticket))
+    judged_before = rollups.clock_facts(clocks)
     paused = ticket.status in context.pause_statuses
     for metric, start in _desired_starts(context).items():
         minutes = target_minutes(context.policy, ticket.priority, metric)
@@ -201,6 +208,7 @@ def _reconcile_clocks(context: _Context) -> None:
             running.paused_at = None
         _aim(context, running)
         running.save()
+    rollups.mark_clock_changes(clocks, judged_before)
     _write_ticket_summary(ticket, clocks, now)
 
 

@@ -17,6 +17,7 @@ from tickets import realtime
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
+from . import rollups
 from .alerts import notify_sla_alert
 from .models import SlaClock, TicketSla
 from .policies import PRIORITY_RANK
@@ -59,7 +60,7 @@ def _warn(now: dt.datetime) -> int:
         )
         for clock in clocks:
             clock.warned_at = now
-            _publish("sla.warning", clock)
+            _publish("sla.warning", clock, now)
         SlaClock.objects.bulk_update(clocks, ["warned_at"])
     return len(clocks)
 
@@ -75,8 +76,10 @@ def _breach(now: dt.datetime) -> int:
         for clock in clocks:
             clock.breached_at = clock.due_at
             clock.warned_at = clock.warned_at or now
-            _publish("sla.breached", clock)
+            _publish("sla.breached", clock, now)
         SlaClock.objects.bulk_update(clocks, ["breached_at", "warned_at"])
+        # A running clock that breached now counts as breached in its due hour's rollup.
+        rollups.mark_hours(*(clock.breached_at for clock in clocks))
         ticket_ids = {clock.ticket_id for clock in clocks}
         Ticket.objects.filter(pk__in=ticket_ids, sla_due_at__lte=now).update(sla_breached=True)
     for clock in clocks:
@@ -84,7 +87,7 @@ def _breach(now: dt.datetime) -> int:
     return len(clocks)
 
 
-def _publish(event_type: str, clock: SlaClock) -> None:
+def _publish(event_type: str, clock: SlaClock, now: dt.datetime) -> None:
     # The assignee's and the team's inboxes react to these (badge, list refresh); the agent
     # socket forwards them to every signed-in agent who may see the ticket.
     ticket = clock.ticket
@@ -96,8 +99,9 @@ def _publish(event_type: str, clock: SlaClock) -> None:
         assignee=ticket.assignee_id,
         team=ticket.team_id,
     )
-    # The people who must act get their own alert, not only a badge that changes colour.
-    notify_sla_alert(clock, breached=event_type == "sla.breached")
+    # The people who must act get a bell row and their own alert, not only a badge that
+    # changes colour; both are filed in this transaction, with the clock's warned/breached mark.
+    notify_sla_alert(clock, breached=event_type == "sla.breached", now=now)
 
 
 def _escalate(clock: SlaClock, now: dt.datetime) -> None:

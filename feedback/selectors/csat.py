@@ -1,40 +1,31 @@
-"""Reads of the feedback app: CSAT numbers, the ticket panel, feedback items, API lists."""
+"""CSAT numbers: summaries for the dashboards, the reports page, the agent profile, the API."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
-from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from customers.models import Order
-from tickets.models import Channel, Macro, Ticket
+from tickets.models import Channel, Macro
 
-from .models import (
-    FeedbackItem,
-    FeedbackLink,
-    FollowUp,
-    FollowUpStatus,
-    FollowUpTemplate,
+from ..models import (
     Survey,
     SurveyResponse,
-    SurveySettings,
     SurveyStatus,
 )
 
-_GOOD = Count("id", filter=Q(is_good=True))
+GOOD = Count("id", filter=Q(is_good=True))
 
 
-def _score(good: int, responses: int) -> float | None:
+def score(good: int, responses: int) -> float | None:
     return round(100 * good / responses, 1) if responses else None
 
 
@@ -74,13 +65,13 @@ def csat_summary(
     """
     totals = _responses(
         since=since, until=until, channel=channel, team_id=team_id, agent_id=agent_id, tag=tag
-    ).aggregate(responses=Count("id"), good=_GOOD)
+    ).aggregate(responses=Count("id"), good=GOOD)
     responses, good = totals["responses"], totals["good"]
     return {
         "responses": responses,
         "good": good,
         "bad": responses - good,
-        "score": _score(good, responses),
+        "score": score(good, responses),
     }
 
 
@@ -100,13 +91,13 @@ def csat_by_agent(
         )
         .exclude(agent_id=None)
         .values("agent_id")
-        .annotate(n=Count("id"), good=_GOOD)
+        .annotate(n=Count("id"), good=GOOD)
     )
     return {
         row["agent_id"]: {
             "responses": row["n"],
             "good": row["good"],
-            "score": _score(row["good"], row["n"]),
+            "score": score(row["good"], row["n"]),
         }
         for row in grouped
     }
@@ -125,13 +116,13 @@ class CsatRow:
 
     @property
     def score(self) -> float | None:
-        return _score(self.good, self.responses)
+        return score(self.good, self.responses)
 
 
 def _rows(responses: QuerySet[SurveyResponse], field: str, label_field: str) -> list[CsatRow]:
     grouped = (
         responses.values(*dict.fromkeys((field, label_field)))
-        .annotate(n=Count("id"), good=_GOOD)
+        .annotate(n=Count("id"), good=GOOD)
         .order_by("-n", field)
     )
     return [
@@ -191,7 +182,7 @@ def csat_trend(*, responses: QuerySet[SurveyResponse], days: int) -> list[CsatRo
     grouped = (
         responses.annotate(period=trunc("created_at", tzinfo=timezone.get_current_timezone()))
         .values("period")
-        .annotate(n=Count("id"), good=_GOOD)
+        .annotate(n=Count("id"), good=GOOD)
         .order_by("period")
     )
     return [
@@ -278,11 +269,11 @@ def agent_csat(*, agent_id: int, since: datetime, until: datetime) -> dict[str, 
     """One agent's CSAT over a period (for an agent profile or dashboard)."""
     totals = SurveyResponse.objects.filter(
         agent_id=agent_id, created_at__gte=since, created_at__lt=until
-    ).aggregate(responses=Count("id"), good=_GOOD)
+    ).aggregate(responses=Count("id"), good=GOOD)
     return {
         **totals,
         "bad": totals["responses"] - totals["good"],
-        "score": _score(totals["good"], totals["responses"]),
+        "score": score(totals["good"], totals["responses"]),
     }
 
 
@@ -309,105 +300,3 @@ def responses_for_api(
     if good is not None:
         responses = responses.filter(is_good=good)
     return responses
-
-
-def survey_for_ticket(*, ticket: Ticket) -> Survey | None:
-    return Survey.objects.filter(ticket=ticket).select_related("response").first()
-
-
-def ticket_followups(*, ticket: Ticket) -> list[FollowUp]:
-    return list(
-        FollowUp.objects.filter(ticket=ticket)
-        .select_related("created_by")
-        .order_by("-due_at", "-id")[:10]
-    )
-
-
-def ticket_feedback_links(*, ticket: Ticket) -> list[FeedbackLink]:
-    return list(FeedbackLink.objects.filter(ticket=ticket).select_related("item"))
-
-
-def customer_csat(*, customer_id: int) -> dict[str, Any]:
-    """The customer's own ratings so far (for the ticket sidebar)."""
-    totals = SurveyResponse.objects.filter(customer_id=customer_id).aggregate(
-        responses=Count("id"), good=_GOOD
-    )
-    return {**totals, "score": _score(totals["good"], totals["responses"])}
-
-
-def open_items_for_linking(*, limit: int = 100) -> QuerySet[FeedbackItem]:
-    return FeedbackItem.objects.exclude(status__in=("done", "declined")).order_by("title")[:limit]
-
-
-def feedback_items(*, status: str | None = None, query: str = "") -> QuerySet[FeedbackItem]:
-    """Items ranked by how many distinct customers asked for them."""
-    items = FeedbackItem.objects.annotate(
-        votes=Count("links__customer", distinct=True),
-        ticket_count=Count("links", distinct=True),
-    )
-    if status:
-        items = items.filter(status=status)
-    if query:
-        items = items.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    return items.order_by("-votes", "-updated_at", "-id")
-
-
-def items_revenue(*, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Lifetime order value of each item's linked customers, per currency (largest first).
-
-    Two queries for any number of items; a customer linked by two tickets counts once.
-    """
-    customers_of: dict[int, set[int]] = {}
-    for item_id, customer_id in FeedbackLink.objects.filter(item_id__in=item_ids).values_list(
-        "item_id", "customer_id"
-    ):
-        customers_of.setdefault(item_id, set()).add(customer_id)
-    all_customers = set().union(*customers_of.values()) if customers_of else set()
-    spent: dict[int, dict[str, Decimal]] = {}
-    for customer_id, currency, total in (
-        Order.objects.filter(customer_id__in=all_customers)
-        .values("customer_id", "currency")
-        .annotate(total=Sum("total"))
-        .values_list("customer_id", "currency", "total")
-    ):
-        spent.setdefault(customer_id, {})[currency] = total
-    revenue: dict[int, list[dict[str, Any]]] = {}
-    for item_id, customer_ids in customers_of.items():
-        sums: dict[str, Decimal] = {}
-        for customer_id in customer_ids:
-            for currency, total in spent.get(customer_id, {}).items():
-                sums[currency] = sums.get(currency, Decimal(0)) + total
-        revenue[item_id] = [
-            {"currency": currency, "total": total}
-            for currency, total in sorted(sums.items(), key=lambda pair: -pair[1])
-        ]
-    return revenue
-
-
-def feedback_item(*, item_id: int) -> FeedbackItem:
-    return get_object_or_404(
-        FeedbackItem.objects.annotate(votes=Count("links__customer", distinct=True)),
-        pk=item_id,
-    )
-
-
-def item_links(*, item: FeedbackItem) -> QuerySet[FeedbackLink]:
-    return item.links.select_related("ticket", "customer", "linked_by").order_by("-created_at")
-
-
-def item_notified_customer_ids(*, item: FeedbackItem) -> set[int]:
-    return set(item.notifications.values_list("customer_id", flat=True))
-
-
-def survey_settings_rows() -> list[SurveySettings]:
-    """One row per channel, saved or default, in the channel order of the inbox."""
-    saved = {row.channel: row for row in SurveySettings.objects.all()}
-    return [saved.get(value) or SurveySettings(channel=value) for value, _ in Channel.choices]
-
-
-def followup_templates() -> QuerySet[FollowUpTemplate]:
-    return FollowUpTemplate.objects.select_related("team").order_by("name", "id")
-
-
-def scheduled_followups_count(*, ticket: Ticket) -> int:
-    return FollowUp.objects.filter(ticket=ticket, status=FollowUpStatus.SCHEDULED).count()

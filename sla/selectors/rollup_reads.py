@@ -1,0 +1,342 @@
+"""The Performance dashboard read from the hourly rollups (sla.rollups keeps them current).
+
+A fixed handful of grouped queries over rollup rows, whatever the number of tickets: sums
+and counts are exact; medians and p90 are estimated from the histogram buckets (see
+sla.rollups.BUCKET_BOUNDS for their widths), interpolated inside the bucket.
+
+Not answered here (the caller falls back to the exact per-ticket path): a tag filter (tags are
+not a rollup dimension), an agent filter (it means "answered first, solved, or holds now",
+which no single agent key can express), and small periods (≤ EXACT_LIMIT tickets), whose exact
+percentiles cost no more than the estimate.
+
+Raw SQL because the ORM has no GROUPING SETS: one scan answers the totals and every breakdown.
+Only our own column and table names are formatted in; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from helpdesk.models import User
+from tickets.models import Channel
+
+from ..models import ClockRollup, HourlyRollup
+from ..rollups import BUCKET_BOUNDS
+from .common import Period, rate, report_changes, team_names
+from .feedback import csat_by_agent, csat_summary
+
+EXACT_LIMIT = 20_000
+GROUPS = ("channel", "team_id", "agent_id")
+
+
+def performance_report_from_rollups(period: Period) -> dict | None:
+    """The same dict as performance.performance_report, or None when the rollups do not answer
+    this period (see the module docstring)."""
+    if period.tag or period.agent_id:
+        return None
+    sums = _sums(period)
+    overall_sums = sums.get(("", None), {})
+    if overall_sums.get("created", 0) + overall_sums.get("solved", 0) <= EXACT_LIMIT:
+        return None
+    histograms = _histograms(period)
+    clocks = _clock_sums(period)
+    before = period.previous()
+    overall = _overall(sums, histograms, clocks, ("", None))
+    previous = _overall(
+        _sums(before, overall_only=True),
+        _histograms(before, overall_only=True),
+        _clock_sums(before, overall_only=True),
+        ("", None),
+    )
+    by_hour = _by_hour(period)
+    zone = timezone.get_current_timezone()
+    channel_labels = dict(Channel.choices)
+    volume_by_hour, week_grid = [0] * 24, {}
+    for hour, created, _ in by_hour:
+        local = hour.astimezone(zone)
+        volume_by_hour[local.hour] += created
+        key = (local.isoweekday(), local.hour)
+        week_grid[key] = week_grid.get(key, 0) + created
+    csat = csat_summary(period)
+    previous_csat = csat_summary(before)
+    volume = [
+        {"channel": key, "count": row["created"], "label": channel_labels.get(key, key)}
+        for (group, key), row in sums.items()
+        if group == "channel" and row["created"]
+    ]
+    return {
+        "overall": overall,
+        "previous": previous,
+        "changes": report_changes(overall, previous, csat, previous_csat),
+        "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
+        "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
+        "week_grid": {key: count for key, count in week_grid.items() if count},
+        "by_channel": _breakdown(sums, histograms, clocks, "channel", channel_labels),
+        "by_team": _breakdown(sums, histograms, clocks, "team_id", team_names()),
+        "by_agent": _agent_breakdown(sums, histograms, csat_by_agent(period)),
+        "attainment_by_metric": {
+            key: {"metric": key, **_attainment(row)}
+            for (group, key), row in clocks.items()
+            if group == "metric"
+        },
+        "backlog": _backlog(period, by_hour),
+        "csat": csat,
+        "previous_csat": previous_csat,
+    }
+
+
+# ------------------------------------------------------------------------------ queries
+
+
+def _where(period: Period, *, from_start: bool = True) -> tuple[str, list]:
+    """The period's hours and filters; `from_start=False`: every hour before the period."""
+    if from_start:
+        sql, params = ["hour >= %s", "hour < %s"], [period.since, period.until]
+    else:
+        sql, params = ["hour < %s"], [period.since]
+    if period.channel:
+        sql.append("channel = %s")
+        params.append(period.channel)
+    if period.team_id:
+        sql.append("team_id = %s")
+        params.append(period.team_id)
+    return " AND ".join(sql), params
+
+
+def _grouping_sets(groups: tuple[str, ...], overall_only: bool, extra: str = "") -> str:
+    sets = ["()"] if overall_only else ["()", *(f"({group})" for group in groups)]
+    if extra:
+        sets = [f"({extra})" if s == "()" else f"({s[1:-1]}, {extra})" for s in sets]
+    return ", ".join(sets)
+
+
+def _keys(groups: tuple[str, ...], overall_only: bool) -> str:
+    """The key columns and their GROUPING(...) mask; constants when only the total is asked
+    (GROUPING may name only columns that some grouping set uses)."""
+    if overall_only:
+        return ", ".join(["NULL"] * len(groups) + [str((1 << len(groups)) - 1)])
+    return f"{', '.join(groups)}, GROUPING({', '.join(groups)})"
+
+
+def _label_of(row: tuple, groups: tuple[str, ...]) -> tuple[str, object]:
+    """(group name, key) of a GROUPING SETS row whose first len(groups) columns are the keys
+    and the next one GROUPING(...) of them (a bit set: 1 = not grouped by that column)."""
+    mask = row[len(groups)]
+    for index, group in enumerate(groups):
+        if not mask & (1 << (len(groups) - 1 - index)):
+            return group, row[index]
+    return "", None
+
+
+def _sums(period: Period, *, overall_only: bool = False) -> dict[tuple, dict]:
+    where, params = _where(period)
+    columns = (
+        "created", "first_replies", "first_reply_minutes", "solved", "resolutions",
+        "resolution_minutes", "one_touch", "reopened",
+    )  # fmt: skip
+    sql = (
+        f"SELECT {_keys(GROUPS, overall_only)}, "  # noqa: S608 - names are ours, values bound
+        + ", ".join(f"COALESCE(SUM({c}), 0)" for c in columns)
+        + f" FROM {HourlyRollup._meta.db_table} WHERE {where}"
+        + f" GROUP BY GROUPING SETS ({_grouping_sets(GROUPS, overall_only)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(GROUPS) + 1
+    return {_label_of(row, GROUPS): dict(zip(columns, row[width:], strict=True)) for row in rows}
+
+
+def _histograms(period: Period, *, overall_only: bool = False) -> dict[tuple, dict]:
+    """(group, key) → {"first_reply": [count per bucket], "resolution": [...]}."""
+    where, params = _where(period)
+    sql = (
+        f"SELECT {_keys(GROUPS, overall_only)}, h.measure, h.bucket,"  # noqa: S608 - names are ours, values bound
+        " SUM(h.n)"
+        f" FROM {HourlyRollup._meta.db_table} r CROSS JOIN LATERAL ("
+        "  SELECT 'first_reply' AS measure, n, bucket"
+        "  FROM unnest(r.first_reply_buckets) WITH ORDINALITY AS f(n, bucket) WHERE n > 0"
+        "  UNION ALL SELECT 'resolution', n, bucket"
+        "  FROM unnest(r.resolution_buckets) WITH ORDINALITY AS s(n, bucket) WHERE n > 0"
+        f") h WHERE {where}"
+        f" GROUP BY GROUPING SETS ({_grouping_sets(GROUPS, overall_only, 'h.measure, h.bucket')})"
+    )
+    out: dict[tuple, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            measure, bucket, count = row[len(GROUPS) + 1 :]
+            histogram = out.setdefault(_label_of(row, GROUPS), {}).setdefault(measure, {})
+            histogram[bucket - 1] = int(count)  # ORDINALITY counts from 1
+    return out
+
+
+def _clock_sums(period: Period, *, overall_only: bool = False) -> dict[tuple, dict]:
+    where, params = _where(period)
+    groups = ("metric", "channel", "team_id")
+    sql = (
+        f"SELECT {_keys(groups, overall_only)}, SUM(met), SUM(breached)"  # noqa: S608 - names are ours, values bound
+        f" FROM {ClockRollup._meta.db_table} WHERE {where}"
+        f" GROUP BY GROUPING SETS ({_grouping_sets(groups, overall_only)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {
+        _label_of(row, groups): {"met": int(row[-2] or 0), "breached": int(row[-1] or 0)}
+        for row in rows
+    }
+
+
+def _by_hour(period: Period) -> list[tuple[dt.datetime, int, int]]:
+    where, params = _where(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT hour, SUM(created), SUM(solved) FROM {HourlyRollup._meta.db_table}"  # noqa: S608 - names are ours, values bound
+            f" WHERE {where} GROUP BY hour ORDER BY hour",
+            params,
+        )
+        return [(hour, int(created), int(solved)) for hour, created, solved in cursor.fetchall()]
+
+
+def _opening_backlog(period: Period) -> int:
+    """Tickets created before the period and not solved before it: every creation before it
+    minus every solve before it (a ticket is solved after it is created)."""
+    where, params = _where(period, from_start=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(created), 0) - COALESCE(SUM(solved), 0)"  # noqa: S608 - names are ours, values bound
+            f" FROM {HourlyRollup._meta.db_table} WHERE {where}",
+            params,
+        )
+        return int(cursor.fetchone()[0])
+
+
+# ------------------------------------------------------------------------------ shaping
+
+
+def estimate_percentile(histogram: dict[int, int], fraction: float) -> float | None:
+    """percentile_cont over values known only by bucket: each value is placed evenly inside its
+    bucket, and the result interpolates between the two values around rank fraction × (n − 1),
+    as percentile_cont does between the real ones."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = fraction * (total - 1)
+    lower = _value_at(histogram, int(rank))
+    upper = _value_at(histogram, min(int(rank) + 1, total - 1))
+    return round(lower + (upper - lower) * (rank - int(rank)), 1)
+
+
+def _value_at(histogram: dict[int, int], rank: int) -> float:
+    seen = 0
+    for bucket in sorted(histogram):
+        count = histogram[bucket]
+        if rank < seen + count:
+            low = BUCKET_BOUNDS[bucket]
+            high = BUCKET_BOUNDS[bucket + 1] if bucket + 1 < len(BUCKET_BOUNDS) else low
+            return low + (high - low) * (rank - seen + 0.5) / count
+        seen += count
+    return float(BUCKET_BOUNDS[max(histogram)])
+
+
+def _time_stat(histograms: dict, key: tuple, measure: str, count: int) -> dict:
+    histogram = histograms.get(key, {}).get(measure, {})
+    return {
+        "count": count,
+        "median": estimate_percentile(histogram, 0.5),
+        "p90": estimate_percentile(histogram, 0.9),
+    }
+
+
+def _attainment(row: dict | None) -> dict:
+    met, breached = (row or {}).get("met", 0), (row or {}).get("breached", 0)
+    return {"judged": met + breached, "met": met, "rate": rate(met, met + breached)}
+
+
+def _overall(sums: dict, histograms: dict, clocks: dict, key: tuple) -> dict:
+    row = sums.get(key) or {}
+    solved, one_touch, reopened = (int(row.get(c, 0)) for c in ("solved", "one_touch", "reopened"))
+    return {
+        "tickets": int(row.get("created", 0)),
+        "first_reply": _time_stat(histograms, key, "first_reply", int(row.get("first_replies", 0))),
+        "resolution": _time_stat(histograms, key, "resolution", int(row.get("resolutions", 0))),
+        "solved": solved,
+        "one_touch": one_touch,
+        "reopened": reopened,
+        "one_touch_rate": rate(one_touch, solved),
+        "reopen_rate": rate(reopened, solved),
+        "attainment": _attainment(clocks.get(key)),
+    }
+
+
+def _breakdown(sums, histograms, clocks, group: str, labels: dict) -> list[dict]:
+    keys = {key for (name, key), row in sums.items() if name == group and _measured(row)}
+    keys |= {key for name, key in clocks if name == group}
+    rows = []
+    for key in keys:
+        row = sums.get((group, key), {})
+        rows.append(
+            {
+                "key": key,
+                "label": labels.get(key, key) if key is not None else None,
+                "first_reply": _stat_or_none(histograms, (group, key), "first_reply", row),
+                "resolution": _stat_or_none(histograms, (group, key), "resolution", row),
+                "attainment": _attainment(clocks[(group, key)]) if (group, key) in clocks else None,
+            }
+        )
+    return sorted(rows, key=lambda row: str(labels.get(row["key"], "")))
+
+
+def _measured(row: dict) -> bool:
+    return bool(row.get("first_replies") or row.get("resolutions"))
+
+
+def _stat_or_none(histograms: dict, key: tuple, measure: str, row: dict) -> dict | None:
+    count = int(row.get("first_replies" if measure == "first_reply" else "resolutions", 0))
+    return _time_stat(histograms, key, measure, count) if count else None
+
+
+def _agent_breakdown(sums: dict, histograms: dict, csat: dict | None) -> list[dict]:
+    keys = {key for (name, key), row in sums.items() if name == "agent_id" and _measured(row)}
+    ids = {key for key in (*keys, *(csat or {})) if key is not None}
+    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
+    rows = []
+    for key in ids:
+        row = sums.get(("agent_id", key), {})
+        rows.append(
+            {
+                "key": key,
+                "label": names.get(key, "—"),
+                "first_reply": _stat_or_none(histograms, ("agent_id", key), "first_reply", row),
+                "resolution": _stat_or_none(histograms, ("agent_id", key), "resolution", row),
+                "attainment": None,
+                "csat": (csat or {}).get(key),
+            }
+        )
+    return sorted(rows, key=lambda row: row["label"])
+
+
+def _backlog(period: Period, by_hour: list[tuple[dt.datetime, int, int]]) -> list[dict]:
+    zone = timezone.get_current_timezone()
+    created: dict[dt.date, int] = {}
+    solved: dict[dt.date, int] = {}
+    for hour, made, done in by_hour:
+        day = hour.astimezone(zone).date()
+        created[day] = created.get(day, 0) + made
+        solved[day] = solved.get(day, 0) + done
+    trend, backlog = [], _opening_backlog(period)
+    for day in period.days:
+        backlog += created.get(day, 0) - solved.get(day, 0)
+        trend.append(
+            {
+                "day": day,
+                "created": created.get(day, 0),
+                "solved": solved.get(day, 0),
+                "backlog": backlog,
+            }
+        )
+    return trend
