@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench chromium dovecot messages clean
+.PHONY: run test lint format bench load chromium dovecot messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m helpdesk.launcher bench
+
+# Agents, customers and webhooks against web + worker + beat for LOAD_DURATION (default 10m),
+# on the bench database (or DATABASE_URL); writes bench/load.json.
+load: $(STAMP)
+	$(PY) -m helpdesk.launcher bench bench/locustfile.py
 
 # Regenerate the ja catalogue after changing strings (needs GNU gettext).
 messages: $(STAMP)

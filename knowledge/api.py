@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status as http
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +21,7 @@ from rest_framework.views import APIView
 from helpdesk.api import ApiCursorPagination, error_responses, paginated_response
 
 from . import services
+from .access import can_edit_section
 from .models import Article, ArticleStatus, ArticleTranslation
 from .permissions import can_edit_articles
 from .search import search_articles
@@ -111,6 +114,7 @@ class ArticleListApi(APIView):
         serializer = ArticleWriteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        _check_section(request, data["section"])
         with transaction.atomic():
             article = services.create_article(
                 section=data["section"],
@@ -143,9 +147,12 @@ class ArticleDetailApi(APIView):
         article = Article.objects.filter(pk=pk).first()
         if article is None:
             raise Http404
+        _check_section(request, article.section)
         serializer = ArticleWriteInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if "section" in data:
+            _check_section(request, data["section"])
         with transaction.atomic():
             services.update_article(
                 article,
@@ -156,6 +163,11 @@ class ArticleDetailApi(APIView):
             )
             services.save_article_texts(article, _texts(data, article), editor=request.user)
         return Response(_output(request, pk))
+
+
+def _check_section(request: Request, section) -> None:
+    if not can_edit_section(request.user, section):
+        raise PermissionDenied(_("You may not edit articles in this section."))
 
 
 def _texts(data: dict, article: Article | None = None) -> list[services.TranslationInput]:

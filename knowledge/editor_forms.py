@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .access import editable_sections
 from .models import ArticleStatus, ArticleTranslation, Category, Language, Section
 from .services import TranslationInput
 
@@ -35,6 +36,12 @@ class ArticleMetaForm(forms.Form):
         max_length=400,
         help_text=_("Comma separated. “faq” puts the article on the FAQ page."),
     )
+
+    def __init__(self, *args, editor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editor is not None:
+            # Only the sections this editor may write in: a locked one is not even offered.
+            self.fields["section"].queryset = editable_sections(editor)
 
     def cleaned_labels(self) -> list[str]:
         return [label for label in self.cleaned_data["labels"].split(",") if label.strip()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from helpdesk.i18n import LANGUAGE_CODES
 
 from . import services
+from .access import can_edit_section
 from .editor_forms import (
     ArticleFilterForm,
     ArticleMetaForm,
@@ -82,8 +83,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @editor_required
 def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     article, existing = editor_article(pk) if pk else (None, {})
+    if article is not None and not can_edit_section(request.user, article.section):
+        raise PermissionDenied
     data = request.POST if request.method == "POST" else None
-    meta = ArticleMetaForm(data, initial=_meta_initial(article, request))
+    meta = ArticleMetaForm(data, initial=_meta_initial(article, request), editor=request.user)
     columns = [
         TranslationEditForm(
             data,
@@ -199,6 +202,8 @@ def history(request: HttpRequest, pk: int, lang: str) -> HttpResponse:
 @editor_required
 def restore(request: HttpRequest, pk: int, lang: str, version_id: int) -> HttpResponse:
     translation, _versions = translation_history(pk, lang)
+    if not can_edit_section(request.user, translation.article.section):
+        raise PermissionDenied
     version = version_of(translation, version_id)
     services.restore_version(translation, version, editor=request.user)
     messages.success(

@@ -73,9 +73,35 @@ class Category(TranslatedNames):
         verbose_name_plural = _("categories")
 
 
+class Audience(models.TextChoices):
+    """Who may read a section's articles (knowledge.access turns this into a query filter)."""
+
+    EVERYONE = "everyone", _("Everyone")
+    SIGNED_IN = "signed_in", _("Signed-in customers")
+    ORGANIZATIONS = "organizations", _("Customers of chosen organizations")
+    AGENTS = "agents", _("Agents only")
+
+
 class Section(TranslatedNames):
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, related_name="sections", verbose_name=_("category")
+    )
+    audience = models.CharField(
+        _("who can read"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    organizations = models.ManyToManyField(
+        "customers.Organization", blank=True, related_name="+",
+        verbose_name=_("organizations"),
+        help_text=_("Used when the section is for customers of chosen organizations."),
+    )
+    # Who may write in the section, beyond managers and admins (who always may). Empty: every
+    # agent who can edit articles. Roles and teams both given: an editor needs both.
+    editor_roles = ArrayField(
+        models.CharField(max_length=20), default=list, blank=True,
+        verbose_name=_("roles that may edit"),
+    )
+    editor_teams = models.ManyToManyField(
+        "tickets.Team", blank=True, related_name="+", verbose_name=_("teams that may edit"),
     )
 
     class Meta(TranslatedNames.Meta):
@@ -108,7 +134,11 @@ class Article(models.Model):
         ordering = ["position", "id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        indexes = [GinIndex(fields=["labels"], name="knowledge_article_labels")]
+        indexes = [
+            GinIndex(fields=["labels"], name="knowledge_article_labels"),
+            # A section's articles in their order (related articles, listings) without a sort.
+            models.Index(fields=["section", "position", "id"], name="knowledge_article_order"),
+        ]
 
     def __str__(self) -> str:
         first = next(iter(self.translations.all()), None)
@@ -149,7 +179,15 @@ class ArticleTranslation(models.Model):
             ),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="knowledge_translation_search"),
+            # One GIN index per language over published text, the exact rows a search reads:
+            # a common word then costs one small index scan, not an AND with a second index.
+            *(
+                GinIndex(
+                    fields=["search_vector"], name=f"knowledge_search_{code}",
+                    condition=models.Q(language=code, status="published"),
+                )
+                for code in ("ja", "en")
+            ),
             models.Index(
                 fields=["language", "published_at"], name="knowledge_translation_live",
                 condition=models.Q(status="published"),

@@ -78,7 +78,8 @@ def suggest(request: HttpRequest, lang: str) -> JsonResponse:
             ],
         }
     )
-    if is_staff_viewer(request.user):
+    if request.user.is_authenticated:
+        # Signed-in customers may see sections of their organization: never a shared copy.
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(response, public=True, max_age=60)

@@ -1,27 +1,26 @@
 """Every read of help-center content, with who-may-see-what in one place.
 
 Customers (anonymous or signed in) see only published, non-internal translations whose
-publication time has come. Staff also see internal articles, and may preview drafts on the
-article page. Anything a viewer may not see is answered exactly like something that does not
-exist (404), so ids cannot be probed.
+publication time has come, in sections whose audience includes them (knowledge.access). Staff
+also see internal articles and agents-only sections, and may preview drafts on the article
+page. Anything a viewer may not see is answered exactly like something that does not exist
+(404), so ids cannot be probed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from .access import is_staff_viewer, readable_sections_filter
 from .models import FAQ_LABEL, Article, ArticleStatus, ArticleTranslation, Category, Section
 
 RELATED_LIMIT = 5
 CATEGORY_PAGE_ARTICLES = 6
-
-
-def is_staff_viewer(viewer) -> bool:
-    return bool(getattr(viewer, "is_authenticated", False) and viewer.is_staff_member)
 
 
 def visible_filter(viewer, prefix: str = "") -> Q:
@@ -32,7 +31,8 @@ def visible_filter(viewer, prefix: str = "") -> Q:
     })
     if is_staff_viewer(viewer):
         return live
-    return live & Q(**{f"{prefix}article__internal": False})
+    sections = readable_sections_filter(viewer, f"{prefix}article__section__")
+    return live & Q(**{f"{prefix}article__internal": False}) & sections
 
 
 def visible_translations(viewer, language: str | None = None) -> QuerySet[ArticleTranslation]:
@@ -170,24 +170,43 @@ def article_page(viewer, article_id: int, language: str) -> ArticlePage:
 
 
 def related_translations(viewer, translation: ArticleTranslation) -> list[ArticleTranslation]:
+    # The section is fixed, so its articles' own order is the whole order: walked through the
+    # (section, position, id) index and stopped after RELATED_LIMIT, however big the section.
     return list(
-        listed_translations(viewer, translation.language)
+        visible_translations(viewer, translation.language)
         .filter(article__section_id=translation.article.section_id)
-        .exclude(article_id=translation.article_id)[:RELATED_LIMIT]
+        .exclude(article_id=translation.article_id)
+        .select_related("article__section__category")
+        .defer("body", "body_html", "body_text", "search_vector")
+        .order_by("article__position", "article_id")[:RELATED_LIMIT]
     )
 
 
-def article_page_stamp(viewer, translation: ArticleTranslation) -> tuple[int, object]:
-    """(row count, newest change) over everything an article page shows: for ETag/Last-Modified.
+def article_page_stamp(viewer, page: ArticlePage) -> tuple[int, datetime]:
+    """(articles come live lately, newest change) over what an article page shows: for the
+    ETag and Last-Modified.
 
-    The page lists its section's other articles and links the other languages, so a change to
-    any of those changes the page too.
+    The page lists its section's other articles and links the other languages. Every write to
+    an article moves its section's `updated_at` (knowledge.services), so that and the shown
+    translations' own times cover edits; a scheduled article whose time has come since then
+    changes the section without a write, so those are counted (an index range on published_at,
+    not a pass over the section).
     """
-    stamp = visible_translations(viewer).filter(
-        Q(article__section_id=translation.article.section_id, language=translation.language)
-        | Q(article_id=translation.article_id)
-    ).aggregate(count=Count("id"), newest=Max("updated_at"))
+    translation = page.translation
+    assert translation is not None
     section = translation.article.section
-    newest = max(filter(None, [stamp["newest"], translation.updated_at, section.updated_at,
-                               section.category.updated_at]))
-    return stamp["count"], newest
+    came_live = visible_translations(viewer, translation.language).filter(
+        article__section_id=section.pk, published_at__gt=section.updated_at
+    ).aggregate(count=Count("id"), newest=Max("published_at"))
+    newest = max(
+        filter(
+            None,
+            [
+                section.updated_at,
+                section.category.updated_at,
+                came_live["newest"],
+                *(t.updated_at for t in page.others.values()),
+            ],
+        )
+    )
+    return came_live["count"], newest

@@ -22,12 +22,19 @@ from .models import (
     ArticleStatus,
     ArticleTranslation,
     ArticleVersion,
+    Audience,
     Category,
     Section,
 )
 from .search import refresh_search_vectors
 
 SLUG_CHARS = 80
+
+
+def _touch_section(section_id: int) -> None:
+    """A change to any article moves its section's time: article pages list their section's
+    articles, and their ETag (knowledge.selectors.article_page_stamp) relies on this."""
+    Section.objects.filter(pk=section_id).update(updated_at=timezone.now())
 
 
 def clean_labels(labels: Sequence[str]) -> list[str]:
@@ -62,6 +69,7 @@ def create_article(
     )
     article.full_clean()
     article.save()
+    _touch_section(section.pk)
     return article
 
 
@@ -106,6 +114,7 @@ def save_translation(
     translation.full_clean(exclude=["search_vector"])
     translation.save()
     refresh_search_vectors([translation])
+    _touch_section(article.section_id)
     return translation
 
 
@@ -130,6 +139,7 @@ def publish_translation(
     translation.published_at = at or translation.published_at or timezone.now()
     translation.updated_at = timezone.now()
     translation.save(update_fields=["status", "published_at", "updated_at"])
+    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -138,6 +148,7 @@ def unpublish_translation(translation: ArticleTranslation) -> ArticleTranslation
     translation.status = ArticleStatus.DRAFT
     translation.updated_at = timezone.now()
     translation.save(update_fields=["status", "updated_at"])
+    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -146,6 +157,7 @@ def rerender_translation(translation: ArticleTranslation) -> ArticleTranslation:
     _render(translation)
     translation.save(update_fields=["body_html", "body_text"])
     refresh_search_vectors([translation])
+    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -160,6 +172,28 @@ def upsert_section(*, category: Category, slug: str, position: int = 0, **names:
     section, _created = Section.objects.update_or_create(
         slug=slug, defaults={"category": category, "position": position, **names}
     )
+    return section
+
+
+@transaction.atomic
+def set_section_access(
+    section: Section,
+    *,
+    audience: str,
+    organizations: Sequence = (),
+    editor_roles: Sequence[str] = (),
+    editor_teams: Sequence = (),
+) -> Section:
+    """Who reads and who edits `section`. Organizations count only for that audience.
+
+    `updated_at` moves, so every cached page that showed the section is revalidated.
+    """
+    section.audience = audience
+    section.editor_roles = list(dict.fromkeys(editor_roles))
+    section.full_clean()
+    section.save()
+    section.organizations.set(organizations if audience == Audience.ORGANIZATIONS else [])
+    section.editor_teams.set(editor_teams)
     return section
 
 
@@ -182,12 +216,15 @@ class TranslationInput:
 def update_article(
     article: Article, *, section: Section, internal: bool, labels: Sequence[str], position: int
 ) -> Article:
+    moved_from = article.section_id
     article.section = section
     article.internal = internal
     article.labels = clean_labels(labels)
     article.position = position
     article.full_clean()
     article.save()
+    for section_id in {moved_from, section.pk}:
+        _touch_section(section_id)
     return article
 
 

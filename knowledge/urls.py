@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    access_views,
     bot_views,
     deflection_views,
     editor_views,
@@ -30,6 +31,11 @@ urlpatterns = [
     path("manage/structure/", manage_views.structure, name="manage_structure"),
     path("manage/structure/move/", manage_views.move, name="manage_move"),
     path("manage/structure/add/", manage_views.add_node, name="manage_add_node"),
+    path(
+        "manage/structure/section/<int:pk>/access/",
+        access_views.section_access,
+        name="manage_section_access",
+    ),
     path("manage/reports/", manage_views.gap_report_page, name="manage_reports"),
     path("manage/theme/", theme_views.theme_settings, name="manage_theme"),
     path("manage/link-search/", link_panel.link_search, name="link_search"),

@@ -118,7 +118,7 @@ def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -
     state = state if state in FEEDBACK_STATES else ""
     if request.user.is_authenticated:
         return private_page(_render_article(request, page, state))
-    count, newest = article_page_stamp(request.user, page.translation)
+    count, newest = article_page_stamp(request.user, page)
     return cacheable_page(
         request,
         etag=page_etag(page.translation.pk, count, newest.isoformat(), state),

@@ -450,6 +450,9 @@ def generate_articles(connection, *, count: int = 100_000, seed: int = 7) -> Non
         drop_indexes(cursor, indexes)
         section_ids = _write_sections(cursor)
         _write_articles(cursor, section_ids, count, random.Random(seed))
+        # Foreign keys are checked now (unless the caller switched triggers off): an index
+        # cannot be built on a table with checks still pending in this transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         create_indexes(cursor, indexes)
         for table in ("knowledge_category", "knowledge_section", "knowledge_article", TABLE):
             cursor.execute(
