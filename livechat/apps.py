@@ -13,6 +13,7 @@ class LiveChatConfig(AppConfig):
 
         from .adapter import ChatAdapter
         from .ending import send_agent_reply
+        from .offers import on_ticket_changed as offer_on_ticket_changed
         from .panel import render_chat_panel
         from .transfer import on_ticket_changed
 
@@ -22,3 +23,4 @@ class LiveChatConfig(AppConfig):
         outbound.register_sender("chat", send_agent_reply)
         panels.register_panel("livechat", render_chat_panel, order=20)
         ticket_changed.connect(on_ticket_changed, dispatch_uid="livechat.transfer")
+        ticket_changed.connect(offer_on_ticket_changed, dispatch_uid="livechat.offers")

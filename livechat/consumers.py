@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tickets.models import Channel, Ticket
 
-from . import ending, live, services
+from . import chatbot, ending, live, services
 from .availability import team_availability
 from .live import frame
 from .services import ChatError
@@ -88,6 +88,8 @@ class ChatConsumer(_FrameConsumer):
         "end": "on_end",
         "rate": "on_rate",
         "transcript": "on_transcript",
+        "handoff": "on_handoff",
+        "bot_solved": "on_bot_solved",
     }
     visitor = None
 
@@ -151,6 +153,7 @@ class ChatConsumer(_FrameConsumer):
             needs_profile=services.needs_profile(visitor, offline=not availability["online"]),
             availability=availability,
             messages=services.messages_since(visitor, since),
+            bot=chatbot.pending_frame(visitor),
             **live.conversation_state(visitor),
         )
 
@@ -204,6 +207,15 @@ class ChatConsumer(_FrameConsumer):
             self.visitor, email=content.get("email")
         )
         await self.send_json(frame("transcript_queued", email=self.visitor.email))
+
+    async def on_handoff(self, content: dict) -> None:
+        # `handed_off` reaches every tab of the visitor through their group.
+        await database_sync_to_async(chatbot.hand_off)(self.visitor)
+
+    async def on_bot_solved(self, content: dict) -> None:
+        await database_sync_to_async(chatbot.answer_solved)(
+            self.visitor, article=content.get("article")
+        )
 
 
 class AgentChatConsumer(_FrameConsumer):

@@ -53,6 +53,11 @@ def end_chat(conversation: ChatConversation, *, by: str) -> ChatConversation:
         ended_at=timezone.now(), ended_by=by
     )
     conversation.refresh_from_db()
+    open_chats = ChatConversation.objects.filter(ticket_id=conversation.ticket_id, ended_at=None)
+    if updated and not open_chats.exists():
+        from .offers import withdraw_offers  # the chat is over: nobody needs to take it
+
+        withdraw_offers(conversation.ticket_id, note="ended")
     if updated:
         ended = frame(
             "ended", by=by, csat=csat_prompt(conversation.ticket), email=conversation.visitor.email

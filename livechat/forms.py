@@ -21,6 +21,8 @@ class ChatChannelForm(forms.ModelForm):
             "ask_email",
             "allowed_origins",
             "active",
+            "offer_timeout",
+            "bot_enabled",
         ]
         help_texts = {
             "name": _("Shown to agents only, e.g. “Online shop”."),
@@ -34,6 +36,15 @@ class ChatChannelForm(forms.ModelForm):
                 attrs={"rows": 3, "spellcheck": "false", "placeholder": "https://shop.example.com"}
             ),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out (an older form, an API-like post): the model's default.
+        self.fields["offer_timeout"].required = False
+
+    def clean_offer_timeout(self) -> int:
+        value = self.cleaned_data.get("offer_timeout")
+        return value if value is not None else ChatChannel._meta.get_field("offer_timeout").default
 
     def clean_allowed_origins(self) -> str:
         lines = [line.strip() for line in self.cleaned_data["allowed_origins"].splitlines()]

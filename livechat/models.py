@@ -7,8 +7,9 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Identity
@@ -68,6 +69,23 @@ class ChatChannel(models.Model):
         _("ask for email"), max_length=8, choices=FieldMode.choices, default=FieldMode.OPTIONAL
     )
     active = models.BooleanField(_("active"), default=True)
+    offer_timeout = models.PositiveSmallIntegerField(
+        _("offer timeout (seconds)"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(600)],
+        help_text=_(
+            "How long an agent has to accept a chat offered to them before it goes to the "
+            "next agent."
+        ),
+    )
+    bot_enabled = models.BooleanField(
+        _("answer bot"),
+        default=False,
+        help_text=_(
+            "Answer the visitor's first message from the help center when an article clearly "
+            "fits; the visitor can always ask for a person."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,3 +239,76 @@ class ChatMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("No answer")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ChatOffer(models.Model):
+    """A waiting chat offered to one agent: who, when, and what came of it. At most one
+    offer per ticket waits for an answer at a time; the rows stay as the routing record
+    managers read."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="chat_offers")
+    agent = models.ForeignKey("helpdesk.User", on_delete=models.CASCADE, related_name="chat_offers")
+    channel = models.ForeignKey(
+        ChatChannel, null=True, blank=True, on_delete=models.SET_NULL, related_name="offers"
+    )
+    status = models.CharField(
+        max_length=10, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    offered_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Why a withdrawn offer was withdrawn ("assigned", "ended", …), for the routing record.
+    note = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(status="pending"),
+                name="chat_offer_one_pending_per_ticket",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="chat_offer_due")]
+
+    def __str__(self) -> str:
+        return f"offer of ticket {self.ticket_id} to {self.agent_id} ({self.status})"
+
+    @property
+    def timed_out(self) -> bool:
+        """Past its deadline though the timer has not marked it yet: no longer acceptable."""
+        return self.status == OfferStatus.PENDING and self.expires_at <= timezone.now()
+
+
+class BotOutcome(models.TextChoices):
+    ANSWERED = "answered", _("Answered, waiting for the visitor")
+    NO_ANSWER = "no_answer", _("No confident answer")
+    HANDED_OFF = "handed_off", _("Handed to a person")
+    SOLVED = "solved", _("Solved by the answer")
+
+
+class ChatBotTurn(models.Model):
+    """The answer bot's turn at the start of a chat: the question, what it offered, and
+    whether the visitor took it or asked for a person."""
+
+    conversation = models.ForeignKey(
+        ChatConversation, on_delete=models.CASCADE, related_name="bot_turns"
+    )
+    question = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    # knowledge.BotQuestion.token: "this solved it" is counted as a deflection there.
+    bot_token = models.CharField(max_length=64, blank=True)
+    answers = models.JSONField(default=list)
+    outcome = models.CharField(max_length=10, choices=BotOutcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"bot turn on conversation {self.conversation_id} ({self.outcome})"

@@ -30,7 +30,7 @@ from customers.services import customer_merge, identity_resolve
 from helpdesk import crypto
 from tickets.models import AuthorKind, Message
 
-from . import ending, live
+from . import chatbot, ending, live
 from .availability import team_availability
 from .errors import ChatError
 from .live import PROTOCOL_VERSION, message_frame, push_to_ticket_visitors
@@ -353,6 +353,7 @@ def record_visitor_message(
             live.after_commit_send(live.visitor_group(visitor.uid), notice)
         echo = live.frame("message", message=message_frame(message))
         live.group_send(live.visitor_group(visitor.uid), echo)  # the visitor's other tabs
+        chatbot.after_visitor_message(visitor, message)
     return message, duplicate
 
 

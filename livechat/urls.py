@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import settings_views, views
+from . import offer_views, settings_views, views
 
 app_name = "livechat"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
         name="article",
     ),
     path("widget/files/<int:pk>/<str:token>/", views.widget_file, name="file"),
+    path("agent/chat/offers/", offer_views.my_offers, name="offers"),
+    path("agent/chat/offers/<int:pk>/accept/", offer_views.offer_accept, name="offer_accept"),
+    path("agent/chat/offers/<int:pk>/decline/", offer_views.offer_decline, name="offer_decline"),
+    path("agent/settings/chat/offers/", offer_views.offer_log, name="offer_log"),
     path("agent/settings/chat/", settings_views.channel_list, name="settings"),
     path("agent/settings/chat/new/", settings_views.channel_form, name="settings_create"),
     path("agent/settings/chat/<int:pk>/", settings_views.channel_form, name="settings_edit"),

@@ -36,7 +36,10 @@
       awayUntil: "ただいま営業時間外です（再開: %s）。メッセージとメールアドレスを残していただければ、メールでご返信します。",
       followup: "メッセージを受け付けました。%s 宛にメールでご返信します。",
       loading: "読み込み中…", transferred: "%s が対応を引き継ぎました",
-      transferredTeam: "%s チームにおつなぎします"
+      transferredTeam: "%s チームにおつなぎします",
+      bot: "自動応答", botIntro: "こちらの記事でご質問にお答えできるかもしれません。", person: "担当者と話す", solved: "解決しました",
+      handedOff: "担当者におつなぎします。少々お待ちください。",
+      botDone: "お役に立ててよかったです。ほかにご用件があれば、このままお送りください。"
     },
     en: {
       title: "Chat with us", open: "Open chat", close: "Close",
@@ -57,7 +60,10 @@
       awayUntil: "We are closed right now (back %s). Leave a message and your email address and we will reply by email.",
       followup: "Message received. We will reply to %s by email.",
       loading: "Loading…", transferred: "%s is now helping you",
-      transferredTeam: "Transferring you to the %s team"
+      transferredTeam: "Transferring you to the %s team",
+      bot: "Answer bot", botIntro: "These articles may answer your question.", person: "Talk to a person", solved: "That answered it",
+      handedOff: "Connecting you to a person. Please wait a moment.",
+      botDone: "Glad it helped! If there is anything else, just write here."
     }
   }[LANG];
 
@@ -66,7 +72,7 @@
   var config = null, socket = null, attempt = 0, retryTimer = 0, pingTimer = 0;
   var welcomed = false, needsProfile = false, offline = false, endCard = null, unread = 0, lastTypingSent = 0, typingTimer = 0;
   var agentTypingTimer = 0, suggestTimer = 0, suggestSeq = 0, titleTimer = 0;
-  var pageTitle = document.title, rendered = {}, ui = {};
+  var pageTitle = document.title, rendered = {}, ui = {}, botCard = null;
   // The newest message id this page shows: a new page asks for the whole conversation, a
   // reconnect only for what it missed.
   var since = 0;
@@ -156,6 +162,8 @@
     ".card .row button[aria-pressed=true]{background:var(--brand);color:#fff;border-color:transparent}",
     ".card p{margin:0}.card .line{display:flex;flex-direction:column;gap:6px}.card .ok{color:#1a7f37}",
     ".card textarea{min-height:56px;resize:vertical}",
+    ".bot .who{margin:0}.bot .ans{gap:2px;border-top:1px solid #e3e6ea;padding-top:6px}.bot .back{text-align:left;font-weight:600}.bot .ext{font-size:13px;color:#59636e}",
+    ".card .row button.primary{background:var(--brand);color:#fff;border-color:transparent}",
     ".article .body{overflow-wrap:anywhere}.article .body img{max-width:100%;height:auto}",
     ".article .body table{border-collapse:collapse;display:block;overflow-x:auto}.article .body td,.article .body th{border:1px solid #d0d7de;padding:4px 6px}",
     "@media (max-width:480px){.root{bottom:14px;right:14px}.root.left{left:14px}",
@@ -433,6 +441,7 @@
       (frame.messages || []).forEach(renderMessage);
       if (frame.agent) ui.agent = frame.agent;
       markReadUpto(frame.read_upto || 0);
+      if (frame.bot) showBot(frame.bot);
       pingTimer = window.setInterval(function () { sendFrame({ type: "ping" }); }, 25000);
       // Whatever was typed while the line was down goes now, with the same ids: the server
       // keeps one copy of each, so a message that did arrive before the drop is not doubled.
@@ -473,6 +482,9 @@
       scrollDown();
     },
     ended: function (frame) { showEndCard(frame); },
+    bot: function (frame) { showBot(frame); },
+    handed_off: function () { closeBot(TEXT.handedOff); },
+    bot_done: function () { closeBot(TEXT.botDone); },
     transferred: function (frame) {
       if (frame.agent) ui.agent = frame.agent;
       var text = frame.agent ? TEXT.transferred.replace("%s", frame.agent.name)
@@ -556,6 +568,54 @@
       LANG === "ja" ? "ja-JP" : "en-US",
       { month: "short", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit" }
     )) : TEXT.away;
+  }
+
+  // ------------------------------------------------------------------ answer bot
+  function showBot(frame) {
+    if (botCard && botCard.turn === frame.turn) return;
+    closeBot("");
+    var card = el("div", "card bot"), picked = 0;
+    card.setAttribute("data-bot", "");
+    var who = el("div", "who");
+    who.appendChild(el("span", "av", "?"));
+    who.appendChild(document.createTextNode(TEXT.bot));
+    card.appendChild(who);
+    card.appendChild(el("p", null, TEXT.botIntro));
+    (frame.answers || []).forEach(function (answer, index) {
+      if (!index) picked = answer.id;
+      var item = el("div", "line ans");
+      var open = el("button", "back", answer.title);
+      open.type = "button";
+      open.addEventListener("click", function () {
+        picked = answer.id;
+        openArticle({ id: answer.id, title: answer.title, summary: answer.extract, url: answer.url });
+      });
+      item.appendChild(open);
+      if (answer.extract) item.appendChild(el("p", "ext", answer.extract));
+      card.appendChild(item);
+    });
+    var row = el("div", "row");
+    var solved = el("button", null, TEXT.solved);
+    solved.type = "button";
+    solved.addEventListener("click", function () { sendFrame({ type: "bot_solved", article: picked }); });
+    var person = el("button", "primary", TEXT.person);
+    person.type = "button";
+    person.setAttribute("data-person", "");
+    person.addEventListener("click", function () { sendFrame({ type: "handoff" }); });
+    row.appendChild(solved);
+    row.appendChild(person);
+    card.appendChild(row);
+    botCard = { turn: frame.turn, card: card, row: row };
+    ui.log.appendChild(card);
+    scrollDown();
+  }
+
+  function closeBot(text) {
+    if (!botCard) return;
+    botCard.row.textContent = "";
+    if (text) botCard.row.appendChild(el("p", "ok", text));
+    botCard = null;
+    scrollDown();
   }
 
   // ------------------------------------------------------------------ end of chat

@@ -109,9 +109,18 @@ def test_visitor_and_agent_chat_live_and_a_reload_keeps_the_conversation(
     agent_page.locator("#reply-form button[type=submit]").click()
     expect(panel.locator(".msg", has_text="お待たせしました")).to_be_visible(timeout=20_000)
     expect(panel.get_by_text("佐藤 花子 がチャットに参加しました")).to_be_visible()
-    # The visitor typing reaches the agent.
+    # The visitor typing reaches the agent. The indicator hides again once the visitor
+    # pauses, so record that it was shown rather than racing a busy machine to see it.
+    agent_page.evaluate(
+        """() => {
+          const node = document.querySelector("[data-livechat-typing]");
+          window.__typingShown = !node.hidden;
+          new MutationObserver(() => { if (!node.hidden) window.__typingShown = true; })
+            .observe(node, {attributes: true, attributeFilter: ["hidden"]});
+        }"""
+    )
     text.press_sequentially("追跡番号は", delay=20)
-    expect(agent_page.locator("[data-livechat-typing]")).to_be_visible(timeout=15_000)
+    agent_page.wait_for_function("() => window.__typingShown === true", timeout=15_000)
     if SHOTS:
         visitor.screenshot(path=f"{SHOTS}/chat-widget-open-ja.png")
         agent_page.screenshot(path=f"{SHOTS}/chat-agent-ticket.png", full_page=True)
