@@ -37,6 +37,7 @@ from .models import (
 )
 from .notifications import notify_mentions
 from .search_index import ticket_search_refresh
+from .search_queue import ticket_search_refresh_later
 from .signals import TicketEvent, ticket_changed
 
 # Channels where a conversation is one continuous thread per customer (no subject, no
@@ -46,12 +47,14 @@ CONVERSATIONAL_CHANNELS = frozenset(
 )
 
 
-def receive_message(incoming: IncomingMessage) -> Message | None:
+def receive_message(incoming: IncomingMessage, *, index_later: bool = False) -> Message | None:
     """Store one inbound message: resolve the customer, thread it, notify open inboxes.
 
     Idempotent: the same (channel, external_id) a second time returns the first Message.
     Returns None for a blocked customer: nothing opens or notifies; the raw inbound event the
     channel stored first is the record, and replaying it after an unblock files it normally.
+    `index_later`: the search vector is refreshed by a batched task a moment after commit
+    (tickets.search_queue) instead of inside this transaction — the channels' bulk path.
     """
     if incoming.external_id:
         existing = Message.objects.filter(
@@ -61,7 +64,7 @@ def receive_message(incoming: IncomingMessage) -> Message | None:
             return existing
     try:
         with transaction.atomic():
-            return _store_incoming(incoming)
+            return _store_incoming(incoming, index_later=index_later)
     except IntegrityError:
         # A concurrent delivery of the same message won the race on the unique constraint.
         existing = Message.objects.filter(
@@ -72,7 +75,7 @@ def receive_message(incoming: IncomingMessage) -> Message | None:
         return existing
 
 
-def _store_incoming(incoming: IncomingMessage) -> Message | None:
+def _store_incoming(incoming: IncomingMessage, *, index_later: bool = False) -> Message | None:
     identity = identity_resolve(
         kind=incoming.identity_kind, handle=incoming.handle, display_name=incoming.display_name
     )
@@ -91,6 +94,9 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
             status=Status.NEW,
             # The team that had the conversation before is the one that knows it.
             team_id=closed_earlier.team_id if closed_earlier else None,
+            # Set now, so a new ticket needs no second UPDATE after its first message.
+            last_message_at=now,
+            customer_activity_at=now,
         )
         if closed_earlier is not None:
             TicketLink.objects.create(ticket=ticket, origin=closed_earlier, kind=LinkKind.FOLLOW_UP)
@@ -110,10 +116,14 @@ def _store_incoming(incoming: IncomingMessage) -> Message | None:
         external_id=incoming.external_id[:500],
     )
     _store_attachments(message, incoming.attachments)
-    ticket.last_message_at = now
-    ticket.customer_activity_at = now  # unread for every agent who has not opened it since
-    ticket.save()
-    ticket_search_refresh(ticket)
+    if not created:
+        ticket.last_message_at = now
+        ticket.customer_activity_at = now  # unread for every agent who has not opened it since
+        ticket.save()
+    if index_later:
+        ticket_search_refresh_later(ticket.pk)
+    else:
+        ticket_search_refresh(ticket)
     ticket_changed.send(
         sender=Ticket,
         ticket=ticket,
