@@ -84,4 +84,8 @@ def _drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
         and not (value.startswith(("cid:", "data:image/")) or OWN_IMAGE_SRC.fullmatch(value))
     ):
         return None
+    # `data:` is allowed for inline images only: a `data:text/html` link opens the sender's
+    # own page (with scripts) on a click.
+    if tag == "a" and attribute == "href" and value.strip().lower().startswith("data:"):
+        return None
     return value
