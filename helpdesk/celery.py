@@ -19,6 +19,8 @@ app.conf.task_routes = {
     "channels_in.shops.tasks.*": {"queue": "ingest"},
     "channels_in.tasks.poll_x_accounts": {"queue": "ingest"},
     "channels_in.tasks.poll_x_account": {"queue": "ingest"},
+    "channels_in.tasks.poll_listening_monitors": {"queue": "ingest"},
+    "channels_in.tasks.poll_listening_monitor": {"queue": "ingest"},
     "customers.tasks.*": {"queue": "reports"},
     "sla.tasks.*": {"queue": "default"},
     "feedback.tasks.*": {"queue": "default"},
@@ -40,6 +42,12 @@ app.conf.beat_schedule = {
         "schedule": 10.0,
         "options": {"expires": 10.0},
     },
+    # Ticket search marks whose debounced refresh task was lost (tickets.search_queue).
+    "sweep-search-queue": {
+        "task": "tickets.tasks.sweep_search_queue",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     # SLA clocks: mark breaches, warn ahead, run escalations (sla app).
     "sla-tick": {
         "task": "sla.tasks.sla_tick",
@@ -51,6 +59,12 @@ app.conf.beat_schedule = {
         "task": "channels_in.tasks.poll_x_accounts",
         "schedule": 120.0,
         "options": {"expires": 120.0},
+    },
+    # Social listening: each monitor has its own interval (and a pause after a 429).
+    "poll-listening-monitors": {
+        "task": "channels_in.tasks.poll_listening_monitors",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
     },
     # Shops without webhooks (BASE) are polled for new and changed orders.
     "poll-shops": {
@@ -64,6 +78,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=30),
     },
     "retry-webhooks": {"task": "automations.tasks.retry_due_webhooks", "schedule": 60.0},
+    # Chat offers past their deadline go to the next agent; waiting chats meet agents who
+    # came online (livechat.offers). Each offer also has its own timer task.
+    "livechat-offers": {
+        "task": "livechat.tasks.sweep_chat_offers",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},
+    },
     # Time automations ("solved for 4 days → close"); firings are recorded, so an overlap or
     # a restart fires nothing twice.
     "time-automations": {

@@ -210,6 +210,8 @@ TICKET_VISIBILITY = os.environ.get("TICKET_VISIBILITY", "all")
 # A customer's reply to a ticket closed at most this many days ago reopens it; later it starts
 # a new ticket linked to the closed one.
 REOPEN_CLOSED_WITHIN_DAYS = int(os.environ.get("REOPEN_CLOSED_WITHIN_DAYS", "7"))
+# How long the inbox's "All" tab may show a remembered count (0: count on every load).
+INBOX_ALL_COUNT_SECONDS = int(os.environ.get("INBOX_ALL_COUNT_SECONDS", "60"))
 
 # --- privacy --------------------------------------------------------------------------------
 # Solved tickets older than this many days get their content redacted (0 keeps everything).
@@ -237,6 +239,13 @@ MAIL_RATE_LIMIT = int(os.environ.get("MAIL_RATE_LIMIT", "20"))
 MAIL_RATE_WINDOW_SECONDS = int(os.environ.get("MAIL_RATE_WINDOW_SECONDS", "600"))
 # Our own addresses besides SUPPORT_EMAIL and the mailboxes: mail from them never opens a ticket.
 MAIL_OWN_ADDRESSES = env_list("MAIL_OWN_ADDRESSES")
+# Cc'd people become followers copied on agent replies (channels_in.mail.followers).
+MAIL_REPLY_ALL = env_bool("MAIL_REPLY_ALL", True)
+# Amazon SES inbound: accepted SNS topics (empty: any) and where signing certificates may come
+# from (a regular expression; tests point it at a local server).
+MAIL_SES_TOPIC_ARNS = env_list("MAIL_SES_TOPIC_ARNS")
+if os.environ.get("MAIL_SNS_URL_PATTERN"):
+    MAIL_SNS_URL_PATTERN = os.environ["MAIL_SNS_URL_PATTERN"]
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -271,6 +280,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from Redis on every request and kept in PostgreSQL too, so a Redis restart
+# signs nobody out: one query less on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

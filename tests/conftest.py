@@ -72,3 +72,22 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language. LocaleMiddleware leaves the language
+    of the last request active in the thread, which made a test's English depend on the test
+    that ran before it in the same worker."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _exact_inbox_counts(settings):
+    """The "All" count is remembered for a minute in production; tests count it every time
+    (the cache outlives a test), except the test of that memory itself."""
+    settings.INBOX_ALL_COUNT_SECONDS = 0

@@ -134,7 +134,8 @@ class TicketMessagesApi(APIView):
 
     @extend_schema(
         operation_id="tickets_messages_list",
-        responses={200: MessageOutputSerializer(many=True), **error_responses(401, 403, 404)},
+        # 400: a page cursor that is not one we handed out.
+        responses={200: MessageOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
         ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)

@@ -49,8 +49,17 @@ def sort_keys(sort: str) -> tuple[SortKey, ...]:
 
 
 def order_expressions(keys: tuple[SortKey, ...]) -> list:
+    # NULLS LAST is spelled out only for the nullable key: on the other columns it would
+    # differ from the indexes' own order (DESC means NULLS FIRST) and PostgreSQL would sort
+    # every ticket instead of reading the first page off the index.
     return [
-        F(key.field).desc(nulls_last=True) if key.descending else F(key.field).asc(nulls_last=True)
+        (
+            F(key.field).desc(nulls_last=True)
+            if key.descending
+            else F(key.field).asc(nulls_last=True)
+        )
+        if key.nullable
+        else (F(key.field).desc() if key.descending else F(key.field).asc())
         for key in keys
     ]
 

@@ -90,10 +90,12 @@ RULES: dict[str, set[str]] = {
         [
             "agent_settings:mailboxes", "agent_settings:mailbox_edit",
             "agent_settings:social_accounts", "agent_settings:social_edit",
-            "livechat:settings", "livechat:settings_edit",
+            "livechat:settings", "livechat:settings_edit", "livechat:offer_log",
         ],
         MANAGERS,
     ),
+    # Chat offers: the agent offered a chat answers it (the view checks it is theirs).
+    **dict.fromkeys(["livechat:offers", "livechat:offer_accept", "livechat:offer_decline"], STAFF),
     **dict.fromkeys(
         [
             "agent_settings:mailbox_create", "agent_settings:mailbox_test",
@@ -107,6 +109,28 @@ RULES: dict[str, set[str]] = {
         ADMINS,
     ),
     **dict.fromkeys(["agent_settings:call_log", "agent_settings:ticket_call_log"], STAFF),
+    # Social listening: monitors are settings; the feed is read by all staff, and agents
+    # who may answer customers file or dismiss its posts.
+    **dict.fromkeys(
+        ["agent_settings:listening_monitors", "agent_settings:listening_monitor_edit"], MANAGERS
+    ),
+    **dict.fromkeys(
+        [
+            "agent_settings:listening_monitor_create", "agent_settings:listening_monitor_delete",
+            "agent_settings:listening_monitor_poll",
+        ],
+        ADMINS,
+    ),
+    "agent_settings:listening_feed": STAFF,
+    **dict.fromkeys(
+        ["agent_settings:listening_post_ticket", "agent_settings:listening_post_status"], AGENTS
+    ),
+    "customers:identity-avatar": STAFF,  # a customer's profile picture, served by us
+    "agent_settings:mailbox_backfill": ADMINS,  # reads a mailbox again: like polling it
+    # Who is copied on a ticket's mail: agents who may answer customers (not light agents).
+    **dict.fromkeys(
+        ["agent_settings:ticket_follower_add", "agent_settings:ticket_follower_remove"], AGENTS
+    ),
     # Webhooks and the chat widget face the outside: they check signatures, channel keys and
     # tokens themselves, never a session.
     **dict.fromkeys(
@@ -145,7 +169,7 @@ RULES: dict[str, set[str]] = {
     **dict.fromkeys(
         [
             "knowledge:manage_structure", "knowledge:manage_move", "knowledge:manage_add_node",
-            "knowledge:manage_reports",
+            "knowledge:manage_reports", "knowledge:manage_section_access",
         ],
         MANAGERS,
     ),

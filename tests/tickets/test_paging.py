@@ -140,7 +140,7 @@ def test_view_counts_come_in_one_query_and_match_the_lists(agent):
     with CaptureQueriesContext(connection) as captured:
         counts = selectors.inbox_counts(viewer=agent, inbox=inbox)
 
-    assert len(captured) == 1
+    assert len(captured) == 2  # the working views in one round trip, then "All"
     assert counts == {
         "mine": 1,
         "unassigned": 6,
@@ -150,3 +150,22 @@ def test_view_counts_come_in_one_query_and_match_the_lists(agent):
         "chats": 1,
         "all": 8,
     }
+
+
+def test_the_all_count_is_remembered_for_a_while(agent, settings):
+    from django.core.cache import cache
+
+    settings.INBOX_ALL_COUNT_SECONDS = 60
+    cache.delete("inbox-count:all:everyone")
+    _tickets(2)
+    inbox = selectors.inbox_for(viewer=agent, view=None)
+    assert selectors.inbox_counts(viewer=agent, inbox=inbox)["all"] == 2
+
+    TicketFactory(status=Status.OPEN)
+    with CaptureQueriesContext(connection) as captured:
+        counts = selectors.inbox_counts(viewer=agent, inbox=inbox)
+
+    assert len(captured) == 1
+    assert counts["open"] == 3  # the views agents work from stay exact
+    assert counts["all"] == 2
+    cache.delete("inbox-count:all:everyone")
