@@ -26,7 +26,13 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 # What processing changes on an event (the raw payload it never does).
 PROCESSING_FIELDS = (
-    "status", "error", "attempts", "processed_at", "next_attempt_at", "message", "headers"
+    "status",
+    "error",
+    "attempts",
+    "processed_at",
+    "next_attempt_at",
+    "message",
+    "headers",
 )
 
 
@@ -89,7 +95,9 @@ def _insert_unless_known(event: InboundEvent) -> bool:
     compiler = query.get_compiler(using=router.db_for_write(InboundEvent))
     ((sql, params),) = compiler.as_sql()
     with compiler.connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {compiler.quote_name_unless_alias(meta.pk.column)}", params)
+        cursor.execute(
+            f"{sql} RETURNING {compiler.quote_name_unless_alias(meta.pk.column)}", params
+        )
         row = cursor.fetchone()
     if row is None:
         return False

@@ -66,8 +66,11 @@ class CustomerDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         customer = selectors.customer_detail(customer_id=pk)
         customer_access_record(
-            actor=request.user, action=AccessAction.VIEW, customer_id=customer.pk,
-            ip=request_ip(request), detail={"via": "api"},
+            actor=request.user,
+            action=AccessAction.VIEW,
+            customer_id=customer.pk,
+            ip=request_ip(request),
+            detail={"via": "api"},
         )
         return Response(CustomerOutputSerializer(customer, context={"request": request}).data)
 
@@ -85,8 +88,11 @@ class CustomerDetailApi(APIView):
         data_in.is_valid(raise_exception=True)
         customer_update(customer=customer, changes=dict(data_in.validated_data))
         customer_access_record(
-            actor=request.user, action=AccessAction.EDIT, customer_id=customer.pk,
-            ip=request_ip(request), detail={"via": "api", "fields": sorted(data_in.validated_data)},
+            actor=request.user,
+            action=AccessAction.EDIT,
+            customer_id=customer.pk,
+            ip=request_ip(request),
+            detail={"via": "api", "fields": sorted(data_in.validated_data)},
         )
         customer = selectors.customer_detail(customer_id=pk)
         return Response(CustomerOutputSerializer(customer, context={"request": request}).data)

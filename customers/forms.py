@@ -115,54 +115,72 @@ class EraseForm(forms.Form):
 class ShopConnectionForm(forms.Form):
     platform = forms.ChoiceField(label=_("Platform"), choices=ShopPlatform.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
-    api_base_url = forms.URLField(assume_scheme="https",
+    api_base_url = forms.URLField(
+        assume_scheme="https",
         label=_("API base URL"),
         required=False,
         max_length=300,
-        help_text=_("Shopify: https://your-shop.myshopify.com. BASE: leave empty for https://api.thebase.in."),
+        help_text=_(
+            "Shopify: https://your-shop.myshopify.com. BASE: leave empty for https://api.thebase.in."
+        ),
     )
     api_version = forms.CharField(
-        label=_("API version"), required=False, max_length=20,
+        label=_("API version"),
+        required=False,
+        max_length=20,
         help_text=_("Shopify Admin API version, e.g. 2025-01."),
     )
     access_token = forms.CharField(
-        label=_("Access token"), required=False, max_length=2000,
+        label=_("Access token"),
+        required=False,
+        max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_("Stored encrypted. Leave empty to keep the stored one."),
     )
     secret = forms.CharField(
-        label=_("Client secret"), required=False, max_length=2000,
+        label=_("Client secret"),
+        required=False,
+        max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Shopify: signs the webhooks. BASE: used to refresh the token. Stored encrypted."),
+        help_text=_(
+            "Shopify: signs the webhooks. BASE: used to refresh the token. Stored encrypted."
+        ),
     )
     client_id = forms.CharField(label=_("Client ID (BASE)"), required=False, max_length=200)
     refresh_token = forms.CharField(
-        label=_("Refresh token (BASE)"), required=False, max_length=2000,
+        label=_("Refresh token (BASE)"),
+        required=False,
+        max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
-    redirect_uri = forms.URLField(assume_scheme="https", label=_("Redirect URI (BASE)"), required=False, max_length=300)
+    redirect_uri = forms.URLField(
+        assume_scheme="https", label=_("Redirect URI (BASE)"), required=False, max_length=300
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("platform") == ShopPlatform.SHOPIFY and not data.get("api_base_url"):
-            self.add_error("api_base_url", _("Give the shop's address, e.g. https://your-shop.myshopify.com."))
+            self.add_error(
+                "api_base_url", _("Give the shop's address, e.g. https://your-shop.myshopify.com.")
+            )
         return data
 
 
 class CustomFieldForm(forms.Form):
     key = forms.SlugField(
-        label=_("Key"), max_length=50,
+        label=_("Key"),
+        max_length=50,
         help_text=_("Used in the API and in filters, e.g. member_rank. Cannot be changed later."),
     )
     label = forms.CharField(label=_("Label"), max_length=100)
     kind = forms.ChoiceField(label=_("Type"), choices=CustomFieldKind.choices)
     choices = forms.CharField(
-        label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For the choice type: one per line."),
     )
-    sensitive = forms.BooleanField(
-        label=_("Sensitive: masked for light agents"), required=False
-    )
+    sensitive = forms.BooleanField(label=_("Sensitive: masked for light agents"), required=False)
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
@@ -184,7 +202,8 @@ def customer_fields_form(fields, data=None, initial=None) -> forms.Form:
             widget_field = forms.BooleanField(label=field.label, required=False)
         elif field.kind == CustomFieldKind.CHOICE:
             widget_field = forms.ChoiceField(
-                label=field.label, required=False,
+                label=field.label,
+                required=False,
                 choices=[("", "—"), *((c, c) for c in field.choices)],
             )
         elif field.kind == CustomFieldKind.DATE:
@@ -193,7 +212,8 @@ def customer_fields_form(fields, data=None, initial=None) -> forms.Form:
             )
         elif field.kind == CustomFieldKind.NUMBER:
             widget_field = forms.CharField(
-                label=field.label, required=False,
+                label=field.label,
+                required=False,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
         else:

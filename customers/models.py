@@ -74,7 +74,10 @@ class Customer(models.Model):
     # everything personal on it is gone. Irreversible.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     erased_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -236,7 +239,9 @@ class CustomerAccess(models.Model):
 
     customer_id = models.BigIntegerField(_("customer"), null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("staff member"),
     )
     action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
@@ -255,7 +260,9 @@ class CustomerAccess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor_id} {self.action} customer {self.customer_id} at {self.at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.actor_id} {self.action} customer {self.customer_id} at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 # --- custom fields ------------------------------------------------------------------------

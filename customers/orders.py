@@ -91,8 +91,19 @@ def order_upsert(*, customer: Customer, source: str, values: OrderValues) -> tup
 # --- CSV import ---------------------------------------------------------------------------
 # One row per order line; rows with the same order_number form one order.
 CSV_COLUMNS = (
-    "order_number", "ordered_at", "customer_email", "customer_name", "status", "total",
-    "currency", "shipping_status", "tracking_number", "sku", "item_name", "quantity", "price",
+    "order_number",
+    "ordered_at",
+    "customer_email",
+    "customer_name",
+    "status",
+    "total",
+    "currency",
+    "shipping_status",
+    "tracking_number",
+    "sku",
+    "item_name",
+    "quantity",
+    "price",
 )
 REQUIRED_COLUMNS = ("order_number", "ordered_at", "customer_email", "item_name")
 MAX_CSV_ROWS = 50_000
@@ -126,8 +137,15 @@ def orders_import_csv(data: bytes, *, commit: bool, source: str = "csv") -> Impo
             continue
         report.orders += 1
         if len(report.preview) < 20:
-            report.preview.append({"email": email, "number": values.number, "items": len(values.items),
-                                   "total": str(values.total), "currency": values.currency})
+            report.preview.append(
+                {
+                    "email": email,
+                    "number": values.number,
+                    "items": len(values.items),
+                    "total": str(values.total),
+                    "currency": values.currency,
+                }
+            )
         if commit:
             identity = identity_resolve(kind=IdentityKind.EMAIL, handle=email, display_name=name)
             _order, created = order_upsert(customer=identity.customer, source=source, values=values)
@@ -150,13 +168,19 @@ def _read_csv(data: bytes, report: ImportReport) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        report.errors.append((1, _("Missing columns: %(columns)s") % {"columns": ", ".join(missing)}))
+        report.errors.append(
+            (1, _("Missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+        )
         return []
     rows = []
     for row in reader:
         if reader.line_num > MAX_CSV_ROWS + 1:
-            report.errors.append((reader.line_num, _("Too many rows: import at most %(n)d at a time.")
-                                  % {"n": MAX_CSV_ROWS}))
+            report.errors.append(
+                (
+                    reader.line_num,
+                    _("Too many rows: import at most %(n)d at a time.") % {"n": MAX_CSV_ROWS},
+                )
+            )
             break
         rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}))
     return rows
@@ -168,7 +192,9 @@ def _order_from_rows(number: str, lines: list[tuple[int, dict]]) -> tuple[str, s
         _fail(first_line, _("order_number is empty."))
     email = first.get("customer_email", "").lower()
     if "@" not in email:
-        _fail(first_line, _("customer_email “%(value)s” is not an email address.") % {"value": email})
+        _fail(
+            first_line, _("customer_email “%(value)s” is not an email address.") % {"value": email}
+        )
     values = OrderValues(
         external_id=number,
         number=number,
@@ -203,8 +229,11 @@ def _parse_when(line: int, text: str) -> datetime:
     if moment is None and (day := parse_date(text.replace("/", "-"))):
         moment = datetime(day.year, day.month, day.day)
     if moment is None:
-        _fail(line, _("ordered_at “%(value)s” is not a date (use 2026-11-20 or 2026-11-20 14:30).")
-              % {"value": text})
+        _fail(
+            line,
+            _("ordered_at “%(value)s” is not a date (use 2026-11-20 or 2026-11-20 14:30).")
+            % {"value": text},
+        )
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -212,7 +241,9 @@ def _parse_number(line: int, column: str, text: str, kind):
     try:
         value = kind(text.replace(",", "").replace("¥", "").replace("￥", ""))
     except (ValueError, InvalidOperation):
-        _fail(line, _("%(column)s “%(value)s” is not a number.") % {"column": column, "value": text})
+        _fail(
+            line, _("%(column)s “%(value)s” is not a number.") % {"column": column, "value": text}
+        )
     if value < 0:
         _fail(line, _("%(column)s must not be negative.") % {"column": column})
     return value

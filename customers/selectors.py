@@ -56,7 +56,9 @@ def customer_search(
         by_phone = Identity.objects.filter(handle=number).values("customer_id")
         customers = customers.filter(Q(phone=number) | Q(pk__in=by_phone))
     if handle:
-        customers = customers.filter(pk__in=Identity.objects.filter(handle=handle).values("customer_id"))
+        customers = customers.filter(
+            pk__in=Identity.objects.filter(handle=handle).values("customer_id")
+        )
     q = q.strip()
     if q:
         by_handle = Identity.objects.filter(handle__icontains=q).values("customer_id")
@@ -90,7 +92,8 @@ def _duplicate_match(customer: Customer) -> Q | None:
     if not addresses and not phones:
         return None
     by_identity = Identity.objects.filter(
-        Q(kind=IdentityKind.EMAIL, handle__in=addresses) | Q(kind__in=PHONE_KINDS, handle__in=phones)
+        Q(kind=IdentityKind.EMAIL, handle__in=addresses)
+        | Q(kind__in=PHONE_KINDS, handle__in=phones)
     ).values("customer_id")
     matches = Q(pk__in=by_identity)
     if addresses:
@@ -372,8 +375,16 @@ def order_placeholders(customer: Customer, order: Order | None = None) -> dict[s
     if order is None:
         order = customer.orders.order_by("-ordered_at", "-id").first() if customer.pk else None
     if order is None:
-        keys = ("number", "status", "shipping_status", "tracking", "tracking_url", "carrier",
-                "total", "date")
+        keys = (
+            "number",
+            "status",
+            "shipping_status",
+            "tracking",
+            "tracking_url",
+            "carrier",
+            "total",
+            "date",
+        )
         return dict.fromkeys(keys, "")
     return {
         "number": order.number,

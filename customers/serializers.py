@@ -53,8 +53,19 @@ class OrderOutputSerializer(OutputModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "source", "external_id", "number", "ordered_at", "status", "total", "currency",
-            "shipping_status", "carrier", "tracking_number", "tracking_url", "items",
+            "id",
+            "source",
+            "external_id",
+            "number",
+            "ordered_at",
+            "status",
+            "total",
+            "currency",
+            "shipping_status",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "items",
         ]
         read_only_fields = fields
 
@@ -62,16 +73,22 @@ class OrderOutputSerializer(OutputModelSerializer):
 class OrderUpsertInputSerializer(StrictInputSerializer):
     """An order as a shop knows it; sending the same (source, external_id) again updates it."""
 
-    source = serializers.SlugField(max_length=40, help_text=_("Where the order lives, e.g. shopify."))
+    source = serializers.SlugField(
+        max_length=40, help_text=_("Where the order lives, e.g. shopify.")
+    )
     external_id = serializers.CharField(max_length=100)
     number = serializers.CharField(max_length=100)
     ordered_at = serializers.DateTimeField()
     status = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     total = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", default="JPY")
-    shipping_status = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    shipping_status = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default=""
+    )
     carrier = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     tracking_url = serializers.URLField(required=False, allow_blank=True, default="")
     items = OrderItemSerializer(many=True, required=False, default=list)
 
@@ -102,15 +119,19 @@ class CustomerOutputSerializer(OutputModelSerializer):
     organization = OrganizationOutputSerializer(read_only=True, allow_null=True)
     identities = IdentityOutputSerializer(many=True, read_only=True)
     orders = OrderOutputSerializer(
-        many=True, read_only=True, source="recent_orders",
+        many=True,
+        read_only=True,
+        source="recent_orders",
         help_text=_("Purchase history, newest first (the latest %(n)d).") % {"n": RECENT_ORDERS},
     )
     blocked = serializers.BooleanField(source="is_blocked", read_only=True)
     erased = serializers.BooleanField(source="is_erased", read_only=True)
     custom_fields = serializers.DictField(
         read_only=True,
-        help_text=_("Values of the admin-defined custom fields, by key (sensitive ones masked "
-                    "for light agents)."),
+        help_text=_(
+            "Values of the admin-defined custom fields, by key (sensitive ones masked "
+            "for light agents)."
+        ),
     )
 
     class Meta:

@@ -29,7 +29,7 @@ def normalize_handle(kind: str, handle: str) -> str:
 
 
 def normalize_phone(number: str) -> str:
-    """"+81 90-1234-5678", "(090) 1234 5678" → "+819012345678" / "09012345678": punctuation
+    """ "+81 90-1234-5678", "(090) 1234 5678" → "+819012345678" / "09012345678": punctuation
     never makes two people of one number."""
     number = number.strip()
     digits = "".join(ch for ch in number if ch.isdigit())
@@ -95,7 +95,10 @@ def customer_merge(*, source: Customer, into: Customer, actor=None) -> CustomerM
             source.save(update_fields=["user"])
         into.save()
         record = CustomerMerge.objects.create(
-            into=into, merged_customer_id=source.pk, merged_snapshot=snapshot, moved=moved,
+            into=into,
+            merged_customer_id=source.pk,
+            merged_snapshot=snapshot,
+            moved=moved,
             actor=actor,
         )
         source.delete()
@@ -143,7 +146,9 @@ def customer_unblock(*, customer: Customer, actor=None) -> Customer:
     return customer
 
 
-def customer_note_add(*, customer: Customer, author, body: str, pinned: bool = False) -> CustomerNote:
+def customer_note_add(
+    *, customer: Customer, author, body: str, pinned: bool = False
+) -> CustomerNote:
     body = body.strip()
     if not body:
         raise ValidationError(_("Write the note first."))

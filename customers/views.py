@@ -108,13 +108,12 @@ def _customer_page(request: HttpRequest, pk: int, *, status: int = 200, **forms)
 
 def _custom_fields_context(request: HttpRequest, customer: Customer) -> dict:
     fields = custom_fields_active()
-    editable = [
-        f for f in fields if privacy.sees_contact_details(request.user) or not f.sensitive
-    ]
+    editable = [f for f in fields if privacy.sees_contact_details(request.user) or not f.sensitive]
     return {
         "custom_fields": custom_fields_shown(customer, request.user, fields),
         "fields_form": customer_fields_form(editable, initial=customer.custom_fields)
-        if editable else None,
+        if editable
+        else None,
     }
 
 

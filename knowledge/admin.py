@@ -45,7 +45,10 @@ class SectionAdmin(admin.ModelAdmin):
 
 class TranslationForm(forms.ModelForm):
     slug = forms.SlugField(
-        label=_("slug"), required=False, allow_unicode=True, max_length=120,
+        label=_("slug"),
+        required=False,
+        allow_unicode=True,
+        max_length=120,
         help_text=_("Leave empty to make one from the title."),
     )
 
@@ -54,11 +57,18 @@ class TranslationForm(forms.ModelForm):
         fields = ["language", "title", "slug", "summary", "body", "status", "published_at"]
 
 
-def save_translation_from_form(form: forms.ModelForm, article: Article, editor) -> ArticleTranslation:
+def save_translation_from_form(
+    form: forms.ModelForm, article: Article, editor
+) -> ArticleTranslation:
     data = form.cleaned_data
     translation = services.save_translation(
-        article=article, language=data["language"], title=data["title"], body=data["body"],
-        summary=data["summary"], slug=data["slug"], editor=editor,
+        article=article,
+        language=data["language"],
+        title=data["title"],
+        body=data["body"],
+        summary=data["summary"],
+        slug=data["slug"],
+        editor=editor,
     )
     if data["status"] == ArticleStatus.PUBLISHED:
         services.publish_translation(translation, at=data["published_at"])
@@ -99,7 +109,8 @@ def _publish(modeladmin, request, translations) -> None:
         services.publish_translation(translation)
         count += 1
     modeladmin.message_user(
-        request, ngettext("%d translation published.", "%d translations published.", count) % count,
+        request,
+        ngettext("%d translation published.", "%d translations published.", count) % count,
         messages.SUCCESS,
     )
 
@@ -168,8 +179,15 @@ class VersionInline(admin.TabularInline):
 @admin.register(ArticleTranslation)
 class ArticleTranslationAdmin(admin.ModelAdmin):
     form = TranslationForm
-    list_display = ["title", "language", "status", "published_at", "updated_at",
-                    "helpful_votes", "unhelpful_votes"]
+    list_display = [
+        "title",
+        "language",
+        "status",
+        "published_at",
+        "updated_at",
+        "helpful_votes",
+        "unhelpful_votes",
+    ]
     list_filter = ["language", "status", "article__internal"]
     search_fields = ["title", "slug"]
     inlines = [VersionInline]
@@ -209,8 +227,15 @@ class NoResultsFilter(admin.SimpleListFilter):
 
 @admin.register(SearchQueryLog)
 class SearchQueryLogAdmin(admin.ModelAdmin):
-    list_display = ["query", "language", "source", "result_count", "clicked_article",
-                    "led_to_ticket", "created_at"]
+    list_display = [
+        "query",
+        "language",
+        "source",
+        "result_count",
+        "clicked_article",
+        "led_to_ticket",
+        "created_at",
+    ]
     list_filter = ["language", "source", "led_to_ticket", NoResultsFilter]
     search_fields = ["query"]
 

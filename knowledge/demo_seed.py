@@ -31,8 +31,13 @@ def seed_help_center(author=None) -> dict[str, int]:
                 continue
             slug, title, summary, body = article_data[language]
             translation = services.save_translation(
-                article=article, language=language, title=title, summary=summary, body=body,
-                slug=slug, editor=author,
+                article=article,
+                language=language,
+                title=title,
+                summary=summary,
+                body=body,
+                slug=slug,
+                editor=author,
             )
             if translation.status != ArticleStatus.PUBLISHED:
                 services.publish_translation(translation)
@@ -43,9 +48,11 @@ def _article_for(data: dict, sections: dict[str, Section], author) -> tuple[Arti
     """The article seeded before (found by one of its slugs), else a new one."""
     for language in LANGUAGES:
         if language in data:
-            existing = ArticleTranslation.objects.filter(
-                language=language, slug=data[language][0]
-            ).select_related("article").first()
+            existing = (
+                ArticleTranslation.objects.filter(language=language, slug=data[language][0])
+                .select_related("article")
+                .first()
+            )
             if existing:
                 article = existing.article
                 article.section = sections[data["section"]]
@@ -55,7 +62,10 @@ def _article_for(data: dict, sections: dict[str, Section], author) -> tuple[Arti
                 article.save()
                 return article, False
     article = services.create_article(
-        section=sections[data["section"]], author=author, internal=data.get("internal", False),
-        labels=data.get("labels", []), position=data["position"],
+        section=sections[data["section"]],
+        author=author,
+        internal=data.get("internal", False),
+        labels=data.get("labels", []),
+        position=data["position"],
     )
     return article, True

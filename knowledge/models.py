@@ -90,18 +90,25 @@ class Section(TranslatedNames):
         _("who can read"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
     )
     organizations = models.ManyToManyField(
-        "customers.Organization", blank=True, related_name="+",
+        "customers.Organization",
+        blank=True,
+        related_name="+",
         verbose_name=_("organizations"),
         help_text=_("Used when the section is for customers of chosen organizations."),
     )
     # Who may write in the section, beyond managers and admins (who always may). Empty: every
     # agent who can edit articles. Roles and teams both given: an editor needs both.
     editor_roles = ArrayField(
-        models.CharField(max_length=20), default=list, blank=True,
+        models.CharField(max_length=20),
+        default=list,
+        blank=True,
         verbose_name=_("roles that may edit"),
     )
     editor_teams = models.ManyToManyField(
-        "tickets.Team", blank=True, related_name="+", verbose_name=_("teams that may edit"),
+        "tickets.Team",
+        blank=True,
+        related_name="+",
+        verbose_name=_("teams that may edit"),
     )
 
     class Meta(TranslatedNames.Meta):
@@ -117,15 +124,23 @@ class Article(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     internal = models.BooleanField(
-        _("agents only"), default=False,
+        _("agents only"),
+        default=False,
         help_text=_("Internal articles are never shown to customers."),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("author"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     labels = ArrayField(
-        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("labels"),
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("labels"),
         help_text=_("Comma separated. “faq” puts the article on the FAQ page."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -183,13 +198,15 @@ class ArticleTranslation(models.Model):
             # a common word then costs one small index scan, not an AND with a second index.
             *(
                 GinIndex(
-                    fields=["search_vector"], name=f"knowledge_search_{code}",
+                    fields=["search_vector"],
+                    name=f"knowledge_search_{code}",
                     condition=models.Q(language=code, status="published"),
                 )
                 for code in ("ja", "en")
             ),
             models.Index(
-                fields=["language", "published_at"], name="knowledge_translation_live",
+                fields=["language", "published_at"],
+                name="knowledge_translation_live",
                 condition=models.Q(status="published"),
             ),
         ]
@@ -222,7 +239,11 @@ class ArticleVersion(models.Model):
     body = models.TextField(_("body (Markdown)"), blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ArticleStatus.choices)
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("replaced by"),
     )
     created_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
@@ -275,8 +296,9 @@ class SearchQueryLog(models.Model):
 
     query = models.CharField(max_length=256)
     language = models.CharField(max_length=2, choices=Language.choices)
-    source = models.CharField(max_length=10, choices=SearchSource.choices,
-                              default=SearchSource.HELP_CENTER)
+    source = models.CharField(
+        max_length=10, choices=SearchSource.choices, default=SearchSource.HELP_CENTER
+    )
     result_count = models.PositiveIntegerField(default=0)
     clicked_article = models.ForeignKey(
         Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -404,7 +426,11 @@ class HelpCenterTheme(models.Model):
     accent_color = models.CharField(_("accent colour"), max_length=7, blank=True)
     header_color = models.CharField(_("header colour"), max_length=7, blank=True)
     logo = models.ForeignKey(
-        ArticleImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        ArticleImage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("logo"),
     )
     # One link a line, "Label | https://…" (kept as the admin typed it; parsed by knowledge.theme).

@@ -66,7 +66,10 @@ def record_feedback(
     )
     if feedback is None:
         feedback = ArticleFeedback.objects.create(
-            translation=translation, session_key=session_key, helpful=helpful, comment=comment,
+            translation=translation,
+            session_key=session_key,
+            helpful=helpful,
+            comment=comment,
             user=user if user and user.is_authenticated else None,
         )
         _count_vote(translation, helpful, +1)
@@ -96,8 +99,11 @@ def log_search(
     source: str = SearchSource.HELP_CENTER,
 ) -> SearchQueryLog:
     return SearchQueryLog.objects.create(
-        query=" ".join(query.split())[:256], language=language, result_count=result_count,
-        session_key=session_key or "", source=source,
+        query=" ".join(query.split())[:256],
+        language=language,
+        result_count=result_count,
+        session_key=session_key or "",
+        source=source,
     )
 
 
@@ -116,6 +122,7 @@ def mark_searches_led_to_ticket(session_key: str) -> int:
     if not session_key:
         return 0
     return SearchQueryLog.objects.filter(
-        session_key=session_key, created_at__gte=timezone.now() - TICKET_WINDOW,
+        session_key=session_key,
+        created_at__gte=timezone.now() - TICKET_WINDOW,
         led_to_ticket=False,
     ).update(led_to_ticket=True)

@@ -12,15 +12,27 @@ from .seo import absolute
 from .sitemaps import SITEMAPS
 
 # Staff areas, the API and per-visitor pages (search results, votes) are not for indexing.
-ROBOTS_DISALLOW = ["/agent/", "/admin/", "/api/", "/accounts/", "/dashboards/",
-                   "/help/*/search/", "/help/*/contact/"]
+ROBOTS_DISALLOW = [
+    "/agent/",
+    "/admin/",
+    "/api/",
+    "/accounts/",
+    "/dashboards/",
+    "/help/*/search/",
+    "/help/*/contact/",
+]
 
 
 @require_safe
 @cache_control(public=True, max_age=3600)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), "",
-             f"Sitemap: {absolute(reverse('sitemap'))}", ""]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in ROBOTS_DISALLOW),
+        "",
+        f"Sitemap: {absolute(reverse('sitemap'))}",
+        "",
+    ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 

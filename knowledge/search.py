@@ -57,6 +57,7 @@ class SearchHit:
 
 # ------------------------------------------------------------------------ indexing
 
+
 def translation_vector(*, title: str, summary: str, body_text: str) -> SearchVector:
     """The weighted tsvector expression of one translation (title A, summary B, body C)."""
     parts = [(title, "A"), (summary, "B"), (body_text, "C")]
@@ -73,7 +74,8 @@ def refresh_search_vectors(translations: Iterable[ArticleTranslation]) -> None:
     for translation in translations:
         ArticleTranslation.objects.filter(pk=translation.pk).update(
             search_vector=translation_vector(
-                title=translation.title, summary=translation.summary,
+                title=translation.title,
+                summary=translation.summary,
                 body_text=translation.body_text,
             )
         )
@@ -81,9 +83,8 @@ def refresh_search_vectors(translations: Iterable[ArticleTranslation]) -> None:
 
 # ------------------------------------------------------------------------ queries
 
-def search_articles(
-    query: str, language: str, limit: int = 10, *, viewer=None
-) -> list[SearchHit]:
+
+def search_articles(query: str, language: str, limit: int = 10, *, viewer=None) -> list[SearchHit]:
     """Readable translations in `language` matching `query`, best first, with snippets.
 
     Articles holding every word come first; when they are fewer than `limit`, articles holding
@@ -126,9 +127,7 @@ def _rank_candidates(search_query: SearchQuery, language: str, viewer) -> QueryS
     are ranked. Queries matching fewer rows than the cap rank every match, as before.
     """
     # Unordered: the first rows found will do, and an ORDER BY would read every match.
-    matching = (
-        visible_translations(viewer, language).filter(search_vector=search_query).order_by()
-    )
+    matching = visible_translations(viewer, language).filter(search_vector=search_query).order_by()
     in_title = (
         matching.annotate(title_lexemes=TitleLexemes("search_vector"))
         .filter(title_lexemes=search_query)
@@ -144,9 +143,8 @@ def _ranked(search_query: SearchQuery, language: str, viewer) -> QuerySet[Articl
     return (
         ArticleTranslation.objects.filter(pk__in=_rank_candidates(search_query, language, viewer))
         .annotate(
-            rank=SearchRank(
-                F("search_vector"), search_query, weights=RANK_WEIGHTS, normalization=1
-            ) * boost
+            rank=SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS, normalization=1)
+            * boost
         )
         .select_related("article__section__category")
         .defer("body", "body_html", "search_vector")
@@ -178,6 +176,7 @@ def suggest_articles(
 
 # ------------------------------------------------------------------------ snippets
 
+
 def _candidates(word: str) -> list[str]:
     """The word, then ever shorter prefixes: 返品したい → 返品した … 返品; refunds → refund …"""
     shortest = 2 if _CJK.search(word) else 4
@@ -208,7 +207,7 @@ def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> SafeString:
     if start:
         breaks = [m.end() for m in _BREAK.finditer(text, start, first.start())]
         start = breaks[0] if breaks else start
-        start += len(text[start:first.start()]) - len(text[start:first.start()].lstrip())
+        start += len(text[start : first.start()]) - len(text[start : first.start()].lstrip())
     return _excerpt(text, start, width, [pattern])
 
 

@@ -25,10 +25,12 @@ CATEGORY_PAGE_ARTICLES = 6
 
 def visible_filter(viewer, prefix: str = "") -> Q:
     """The rows of ArticleTranslation (reached through `prefix`) this viewer may read."""
-    live = Q(**{
-        f"{prefix}status": ArticleStatus.PUBLISHED,
-        f"{prefix}published_at__lte": timezone.now(),
-    })
+    live = Q(
+        **{
+            f"{prefix}status": ArticleStatus.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
     if is_staff_viewer(viewer):
         return live
     sections = readable_sections_filter(viewer, f"{prefix}article__section__")
@@ -49,13 +51,16 @@ def listed_translations(viewer, language: str) -> QuerySet[ArticleTranslation]:
         .select_related("article__section__category")
         .defer("body", "body_html", "body_text", "search_vector")
         .order_by(
-            "article__section__category__position", "article__section__position",
-            "article__position", "article_id",
+            "article__section__category__position",
+            "article__section__position",
+            "article__position",
+            "article_id",
         )
     )
 
 
 # ------------------------------------------------------------------------ home and listings
+
 
 def home_categories(viewer, language: str) -> list[Category]:
     """Categories, each with `.listed_sections`: the sections holding something visible.
@@ -135,13 +140,16 @@ def faq_translations(viewer, language: str) -> list[ArticleTranslation]:
         .filter(article__labels__contains=[FAQ_LABEL])
         .select_related("article__section__category")
         .order_by(
-            "article__section__category__position", "article__section__position",
-            "article__position", "article_id",
+            "article__section__category__position",
+            "article__section__position",
+            "article__position",
+            "article_id",
         )
     )
 
 
 # ------------------------------------------------------------------------ one article
+
 
 @dataclass
 class ArticlePage:
@@ -156,8 +164,9 @@ def article_page(viewer, article_id: int, language: str) -> ArticlePage:
     if is_staff_viewer(viewer):
         readable = Q()  # staff preview drafts and scheduled articles from their links
     translations = list(
-        ArticleTranslation.objects.filter(readable, article_id=article_id)
-        .select_related("article__section__category", "article__author")
+        ArticleTranslation.objects.filter(readable, article_id=article_id).select_related(
+            "article__section__category", "article__author"
+        )
     )
     if not translations:
         raise Http404("No such article")
@@ -195,9 +204,11 @@ def article_page_stamp(viewer, page: ArticlePage) -> tuple[int, datetime]:
     translation = page.translation
     assert translation is not None
     section = translation.article.section
-    came_live = visible_translations(viewer, translation.language).filter(
-        article__section_id=section.pk, published_at__gt=section.updated_at
-    ).aggregate(count=Count("id"), newest=Max("published_at"))
+    came_live = (
+        visible_translations(viewer, translation.language)
+        .filter(article__section_id=section.pk, published_at__gt=section.updated_at)
+        .aggregate(count=Count("id"), newest=Max("published_at"))
+    )
     newest = max(
         filter(
             None,

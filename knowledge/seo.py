@@ -34,7 +34,11 @@ def absolute(path: str) -> str:
 def article_path(translation: ArticleTranslation) -> str:
     return reverse(
         "knowledge:article",
-        kwargs={"lang": translation.language, "pk": translation.article_id, "slug": translation.slug},
+        kwargs={
+            "lang": translation.language,
+            "pk": translation.article_id,
+            "slug": translation.slug,
+        },
     )
 
 

@@ -43,7 +43,9 @@ def clean_labels(labels: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(label for label in cleaned if label))
 
 
-def unique_slug(*, title: str, language: str, wanted: str = "", exclude_pk: int | None = None) -> str:
+def unique_slug(
+    *, title: str, language: str, wanted: str = "", exclude_pk: int | None = None
+) -> str:
     """A slug for `title`, unique within `language` (Japanese titles keep their characters)."""
     base = slugify(wanted or title, allow_unicode=True)[:SLUG_CHARS].strip("-") or "article"
     taken = ArticleTranslation.objects.filter(language=language).exclude(pk=exclude_pk)
@@ -64,7 +66,10 @@ def create_article(
     position: int = 0,
 ) -> Article:
     article = Article(
-        section=section, author=author, internal=internal, labels=clean_labels(labels),
+        section=section,
+        author=author,
+        internal=internal,
+        labels=clean_labels(labels),
         position=position,
     )
     article.full_clean()
@@ -106,7 +111,9 @@ def save_translation(
     translation.summary = summary.strip()
     translation.body = body
     translation.slug = unique_slug(
-        title=translation.title, language=language, wanted=slug or translation.slug,
+        title=translation.title,
+        language=language,
+        wanted=slug or translation.slug,
         exclude_pk=translation.pk,
     )
     _render(translation)
@@ -120,8 +127,12 @@ def save_translation(
 
 def _keep_version(translation: ArticleTranslation, editor: User | None) -> None:
     ArticleVersion.objects.create(
-        translation=translation, title=translation.title, summary=translation.summary,
-        body=translation.body, status=translation.status, edited_by=editor,
+        translation=translation,
+        title=translation.title,
+        summary=translation.summary,
+        body=translation.body,
+        status=translation.status,
+        edited_by=editor,
     )
 
 
@@ -199,6 +210,7 @@ def set_section_access(
 
 # ------------------------------------------------------------------------ the article editor
 
+
 @dataclass(frozen=True)
 class TranslationInput:
     """One language column of the editor, as submitted."""
@@ -241,8 +253,13 @@ def save_article_texts(
         if not text.title.strip():
             continue
         translation = save_translation(
-            article=article, language=text.language, title=text.title, body=text.body,
-            summary=text.summary, slug=text.slug, editor=editor,
+            article=article,
+            language=text.language,
+            title=text.title,
+            body=text.body,
+            summary=text.summary,
+            slug=text.slug,
+            editor=editor,
         )
         if text.status == ArticleStatus.PUBLISHED:
             if translation.status != ArticleStatus.PUBLISHED or _moved(
@@ -268,8 +285,12 @@ def restore_version(
     if version.translation_id != translation.pk:
         raise ValueError("version of another translation")
     return save_translation(
-        article=translation.article, language=translation.language, title=version.title,
-        body=version.body, summary=version.summary, editor=editor,
+        article=translation.article,
+        language=translation.language,
+        title=version.title,
+        body=version.body,
+        summary=version.summary,
+        editor=editor,
     )
 
 

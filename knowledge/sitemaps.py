@@ -63,9 +63,7 @@ class ListingSitemap(SiteUrlSitemap):
         pages: list[tuple[str, dict]] = [("knowledge:home_lang", {}), ("knowledge:faq", {})]
         listed = visible_filter(None, "articles__translations__")
         sections = Section.objects.filter(listed).distinct().order_by("id")
-        categories = Category.objects.filter(
-            id__in=sections.values("category_id")
-        ).order_by("id")
+        categories = Category.objects.filter(id__in=sections.values("category_id")).order_by("id")
         pages += [("knowledge:category", {"slug": c.slug}) for c in categories]
         pages += [("knowledge:section", {"slug": s.slug}) for s in sections]
         return pages

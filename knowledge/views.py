@@ -43,7 +43,8 @@ def home(request: HttpRequest, lang: str) -> HttpResponse:
     meta = seo.PageMeta(
         title=_("Help center"),
         description=_("Answers about orders, shipping, returns, payments and your account."),
-        language=lang, path=reverse("knowledge:home_lang", kwargs={"lang": lang}),
+        language=lang,
+        path=reverse("knowledge:home_lang", kwargs={"lang": lang}),
         alternates=seo.same_page_in_every_language("knowledge:home_lang", lang),
     )
     context = {"lang": lang, "meta": meta, "categories": home_categories(request.user, lang)}
@@ -61,12 +62,18 @@ def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     meta = seo.PageMeta(
         title=category.name_in(lang),
         description=seo.describe(category.description_in(lang), category.name_in(lang)),
-        language=lang, path=reverse("knowledge:category", kwargs={"lang": lang, **path_kwargs}),
+        language=lang,
+        path=reverse("knowledge:category", kwargs={"lang": lang, **path_kwargs}),
         alternates=seo.same_page_in_every_language("knowledge:category", lang, **path_kwargs),
     )
     meta.switch = meta.alternates
-    context = {"lang": lang, "meta": meta, "category": category, "listings": listings,
-               "crumbs": _crumbs(lang, category)}
+    context = {
+        "lang": lang,
+        "meta": meta,
+        "category": category,
+        "listings": listings,
+        "crumbs": _crumbs(lang, category),
+    }
     return _page(request, "knowledge/category.html", context)
 
 
@@ -81,12 +88,19 @@ def section(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
     meta = seo.PageMeta(
         title=section.name_in(lang),
         description=seo.describe(section.description_in(lang), section.name_in(lang)),
-        language=lang, path=reverse("knowledge:section", kwargs={"lang": lang, **path_kwargs}),
+        language=lang,
+        path=reverse("knowledge:section", kwargs={"lang": lang, **path_kwargs}),
         alternates=seo.same_page_in_every_language("knowledge:section", lang, **path_kwargs),
     )
     meta.switch = meta.alternates
-    context = {"lang": lang, "meta": meta, "section": section, "translations": translations,
-               "elsewhere": elsewhere, "crumbs": _crumbs(lang, section.category, section)}
+    context = {
+        "lang": lang,
+        "meta": meta,
+        "section": section,
+        "translations": translations,
+        "elsewhere": elsewhere,
+        "crumbs": _crumbs(lang, section.category, section),
+    }
     return _page(request, "knowledge/section.html", context)
 
 
@@ -97,7 +111,8 @@ def faq(request: HttpRequest, lang: str) -> HttpResponse:
     meta = seo.PageMeta(
         title=_("Frequently asked questions"),
         description=seo.describe(", ".join(t.title for t in translations)),
-        language=lang, path=reverse("knowledge:faq", kwargs={"lang": lang}),
+        language=lang,
+        path=reverse("knowledge:faq", kwargs={"lang": lang}),
         alternates=seo.same_page_in_every_language("knowledge:faq", lang),
     )
     if translations:
@@ -135,18 +150,28 @@ def _render_article(request: HttpRequest, page: ArticlePage, state: str) -> Http
     crumbs = _crumbs(lang, section.category, section)
     description = seo.describe(translation.summary, translation.body_text)
     meta = seo.PageMeta(
-        title=translation.title, description=description, language=lang,
-        path=seo.article_path(translation), og_type="article",
+        title=translation.title,
+        description=description,
+        language=lang,
+        path=seo.article_path(translation),
+        og_type="article",
         alternates={code: seo.article_path(t) for code, t in page.others.items() if t.is_live()},
         switch=_article_switch(page),
-        json_ld=[seo.article_json_ld(translation, description),
-                 seo.breadcrumb_json_ld([*crumbs, (translation.title, seo.article_path(translation))])],
+        json_ld=[
+            seo.article_json_ld(translation, description),
+            seo.breadcrumb_json_ld([*crumbs, (translation.title, seo.article_path(translation))]),
+        ],
     )
     context = {
-        "lang": lang, "meta": meta, "article": page.article, "translation": translation,
-        "crumbs": crumbs, "related": related_translations(request.user, translation),
+        "lang": lang,
+        "meta": meta,
+        "article": page.article,
+        "translation": translation,
+        "crumbs": crumbs,
+        "related": related_translations(request.user, translation),
         "other_translations": [t for code, t in page.others.items() if code != lang],
-        "feedback_state": state, "feedback_form": FeedbackForm(),
+        "feedback_state": state,
+        "feedback_form": FeedbackForm(),
     }
     return _page(request, "knowledge/article.html", context)
 
@@ -155,9 +180,14 @@ def _article_switch(page: ArticlePage) -> dict[str, str]:
     """The switcher keeps the article: its translation, or the "not in this language" page."""
     fallback = page.translation or next(iter(page.others.values()))
     return {
-        code: reverse("knowledge:article", kwargs={
-            "lang": code, "pk": page.article.pk, "slug": page.others.get(code, fallback).slug,
-        })
+        code: reverse(
+            "knowledge:article",
+            kwargs={
+                "lang": code,
+                "pk": page.article.pk,
+                "slug": page.others.get(code, fallback).slug,
+            },
+        )
         for code in LANGUAGE_CODES
     }
 
@@ -167,11 +197,19 @@ def _missing_translation(request: HttpRequest, lang: str, page: ArticlePage) -> 
     others = list(page.others.values())
     section = page.article.section
     meta = seo.PageMeta(
-        title=_("Not available in this language"), description="", language=lang,
-        path=request.path, noindex=True, switch=_article_switch(page),
+        title=_("Not available in this language"),
+        description="",
+        language=lang,
+        path=request.path,
+        noindex=True,
+        switch=_article_switch(page),
     )
-    context = {"lang": lang, "meta": meta, "others": others,
-               "crumbs": _crumbs(lang, section.category, section)}
+    context = {
+        "lang": lang,
+        "meta": meta,
+        "others": others,
+        "crumbs": _crumbs(lang, section.category, section),
+    }
     # 404: there is no page in this language (and crawlers should not index one), but people
     # get a real page that takes them to the text that exists.
     response = _page(request, "knowledge/article_missing.html", context, status=404)
@@ -180,7 +218,7 @@ def _missing_translation(request: HttpRequest, lang: str, page: ArticlePage) -> 
 
 @require_POST
 def feedback(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
-    """"Was this helpful?" without JavaScript: POST, then back to the article with a thank-you."""
+    """ "Was this helpful?" without JavaScript: POST, then back to the article with a thank-you."""
     i18n.activate(lang)
     page = article_page(request.user, pk, lang)
     translation = page.translation
@@ -196,8 +234,11 @@ def feedback(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     helpful, comment = form.cleaned_data["helpful"] == "yes", form.cleaned_data["comment"]
     try:
         record_feedback(
-            translation=translation, session_key=request.session.session_key, helpful=helpful,
-            comment=comment, user=request.user,
+            translation=translation,
+            session_key=request.session.session_key,
+            helpful=helpful,
+            comment=comment,
+            user=request.user,
         )
     except FeedbackRateLimited:
         state = "limited"
@@ -215,10 +256,16 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 def _crumbs(lang: str, category: Category, section: Section | None = None) -> list[tuple[str, str]]:
     crumbs = [
         (_("Help center"), reverse("knowledge:home_lang", kwargs={"lang": lang})),
-        (category.name_in(lang), reverse("knowledge:category",
-                                         kwargs={"lang": lang, "slug": category.slug})),
+        (
+            category.name_in(lang),
+            reverse("knowledge:category", kwargs={"lang": lang, "slug": category.slug}),
+        ),
     ]
     if section is not None:
-        crumbs.append((section.name_in(lang),
-                       reverse("knowledge:section", kwargs={"lang": lang, "slug": section.slug})))
+        crumbs.append(
+            (
+                section.name_in(lang),
+                reverse("knowledge:section", kwargs={"lang": lang, "slug": section.slug}),
+            )
+        )
     return crumbs

@@ -36,7 +36,9 @@ def test_the_form_renders_with_a_fresh_token(client):
 
     assert first.status_code == 200
     assert 'name="form_token"' in first.content.decode()
-    assert first.context["form"].initial["form_token"] != second.context["form"].initial["form_token"]
+    assert (
+        first.context["form"].initial["form_token"] != second.context["form"].initial["form_token"]
+    )
 
 
 def test_japanese_form_is_in_japanese(client):
@@ -46,8 +48,12 @@ def test_japanese_form_is_in_japanese(client):
     assert "お問い合わせ" in response.content.decode()
 
 
-def test_a_submission_becomes_a_raw_event_and_then_a_ticket(client, django_capture_on_commit_callbacks):
-    attachment = SimpleUploadedFile("レシート.pdf", b"%PDF-1.4 receipt", content_type="application/pdf")
+def test_a_submission_becomes_a_raw_event_and_then_a_ticket(
+    client, django_capture_on_commit_callbacks
+):
+    attachment = SimpleUploadedFile(
+        "レシート.pdf", b"%PDF-1.4 receipt", content_type="application/pdf"
+    )
 
     response = submit(client, django_capture_on_commit_callbacks, attachments=attachment)
 

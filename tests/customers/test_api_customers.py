@@ -135,9 +135,16 @@ def _fill_customers(count: int) -> None:
         IdentityFactory(customer=customer)
         IdentityFactory(customer=customer, kind="line", handle=f"U-{customer.pk}")
         for n in range(3):  # orders with items: still one query each for orders and items
-            order, _ = order_upsert(customer=customer, source="test", values=OrderValues(
-                external_id=f"{customer.pk}-{n}", number=f"{n}", ordered_at=timezone.now(),
-                items=[ItemValues(name="Cup")]))
+            order, _ = order_upsert(
+                customer=customer,
+                source="test",
+                values=OrderValues(
+                    external_id=f"{customer.pk}-{n}",
+                    number=f"{n}",
+                    ordered_at=timezone.now(),
+                    items=[ItemValues(name="Cup")],
+                ),
+            )
 
 
 def test_list_query_count_does_not_grow(agent, django_assert_max_num_queries):
@@ -156,10 +163,17 @@ def test_orders_are_upserted_by_source_and_external_id(agent):
     client = token_client(agent)
     customer = CustomerFactory()
     order = {
-        "source": "shopify", "external_id": "450789469", "number": "#1001",
-        "ordered_at": "2026-11-20T14:30:00+09:00", "status": "paid", "total": "5800",
-        "currency": "jpy", "items": [{"sku": "MUG-1", "name": "マグカップ", "quantity": 2, "price": "1500"},
-                                     {"sku": "BAG-2", "name": "トートバッグ", "quantity": 1, "price": "2800"}],
+        "source": "shopify",
+        "external_id": "450789469",
+        "number": "#1001",
+        "ordered_at": "2026-11-20T14:30:00+09:00",
+        "status": "paid",
+        "total": "5800",
+        "currency": "jpy",
+        "items": [
+            {"sku": "MUG-1", "name": "マグカップ", "quantity": 2, "price": "1500"},
+            {"sku": "BAG-2", "name": "トートバッグ", "quantity": 1, "price": "2800"},
+        ],
     }
     url = f"{detail(customer)}orders/"
 
@@ -182,9 +196,18 @@ def test_bad_orders_get_field_errors(agent):
     client = token_client(agent)
     url = f"{detail(CustomerFactory())}orders/"
 
-    response = client.post(url, {"source": "shop", "external_id": "1", "number": "1",
-                                 "ordered_at": "yesterday", "total": "-3", "surprise": 1},
-                           format="json")
+    response = client.post(
+        url,
+        {
+            "source": "shop",
+            "external_id": "1",
+            "number": "1",
+            "ordered_at": "yesterday",
+            "total": "-3",
+            "surprise": 1,
+        },
+        format="json",
+    )
 
     assert response.status_code == 400
     errors = response.json()

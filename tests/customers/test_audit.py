@@ -42,7 +42,8 @@ def test_a_forwarded_for_header_does_not_rewrite_the_address(agent_client):
 
     agent_client.get(
         f"/agent/customers/{customer.pk}/",
-        REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.1",
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
     )
 
     assert CustomerAccess.objects.get().ip == "203.0.113.7"
@@ -108,8 +109,12 @@ def test_admins_read_and_filter_the_log(client):
     by_customer = client.get(AUDIT, {"customer": yamada.pk})
     by_actor = client.get(AUDIT, {"actor": emma.pk})
     by_action = client.get(AUDIT, {"action": "block"})
-    recent = client.get(AUDIT, {"date_from": (timezone.localdate() - timedelta(days=7)).isoformat()})
-    old_only = client.get(AUDIT, {"date_to": (timezone.localdate() - timedelta(days=30)).isoformat()})
+    recent = client.get(
+        AUDIT, {"date_from": (timezone.localdate() - timedelta(days=7)).isoformat()}
+    )
+    old_only = client.get(
+        AUDIT, {"date_to": (timezone.localdate() - timedelta(days=30)).isoformat()}
+    )
 
     def rows(response):
         return [entry.pk for entry, _customer in response.context["rows"]]
@@ -122,7 +127,9 @@ def test_admins_read_and_filter_the_log(client):
     assert rows(by_action) == [old.pk]
     assert old.pk not in rows(recent) and len(rows(recent)) == 3
     assert rows(old_only) == [old.pk]
-    assert not CustomerAccess.objects.filter(actor=admin).exists()  # reading the log is not a read of a customer
+    assert not CustomerAccess.objects.filter(
+        actor=admin
+    ).exists()  # reading the log is not a read of a customer
 
 
 def test_the_log_is_paginated_and_keeps_the_filter_across_pages(client):
@@ -159,4 +166,9 @@ def test_log_details_read_as_words_not_keys():
     with translation.override("en"):
         rows = audit_detail({"merged_customer": 12, "pinned": True, "errors": 3, "odd": "x"})
 
-    assert rows == [("rows skipped", "3"), ("merged customer", "#12"), ("pinned", "yes"), ("odd", "x")]
+    assert rows == [
+        ("rows skipped", "3"),
+        ("merged customer", "#12"),
+        ("pinned", "yes"),
+        ("odd", "x"),
+    ]

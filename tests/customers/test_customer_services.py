@@ -23,8 +23,14 @@ pytestmark = pytest.mark.django_db
 
 def message(kind: str, handle: str, text: str, external_id: str, channel: str | None = None):
     return receive_message(
-        IncomingMessage(channel=channel or kind, identity_kind=kind, handle=handle,
-                        body_text=text, subject=text, external_id=external_id)
+        IncomingMessage(
+            channel=channel or kind,
+            identity_kind=kind,
+            handle=handle,
+            body_text=text,
+            subject=text,
+            external_id=external_id,
+        )
     )
 
 
@@ -50,8 +56,13 @@ def test_merging_makes_one_customer_with_one_timeline_across_channels():
     by_line = message("line", "U4af49806292", "LINEからです", "line-1").ticket.customer
     by_line.phone = "09012345678"
     by_line.save()
-    order_upsert(customer=by_line, source="shopify", values=OrderValues(
-        external_id="1001", number="#1001", ordered_at="2026-11-01T10:00:00+09:00"))
+    order_upsert(
+        customer=by_line,
+        source="shopify",
+        values=OrderValues(
+            external_id="1001", number="#1001", ordered_at="2026-11-01T10:00:00+09:00"
+        ),
+    )
     customer_note_add(customer=by_line, author=None, body="VIP対応", pinned=True)
     agent = UserFactory(role="agent")
 
@@ -110,7 +121,11 @@ def test_pinned_notes_come_first():
     customer_note_add(customer=customer, author=None, body="pinned", pinned=True)
     customer_note_add(customer=customer, author=None, body="newer")
 
-    assert [n.body for n in CustomerNote.objects.filter(customer=customer)] == ["pinned", "newer", "older"]
+    assert [n.body for n in CustomerNote.objects.filter(customer=customer)] == [
+        "pinned",
+        "newer",
+        "older",
+    ]
     with pytest.raises(ValidationError):
         customer_note_add(customer=customer, author=None, body="")
 
@@ -119,8 +134,12 @@ def test_order_upsert_updates_in_place_and_replaces_items():
     from customers.orders import ItemValues
 
     customer = identity_resolve(kind="email", handle="o@example.jp").customer
-    values = OrderValues(external_id="A1", number="A1", ordered_at="2026-11-01T10:00:00+09:00",
-                         items=[ItemValues(name="マグカップ", quantity=2, price=1500)])
+    values = OrderValues(
+        external_id="A1",
+        number="A1",
+        ordered_at="2026-11-01T10:00:00+09:00",
+        items=[ItemValues(name="マグカップ", quantity=2, price=1500)],
+    )
     first, created = order_upsert(customer=customer, source="api", values=values)
     values.status = "shipped"
     values.items = [ItemValues(name="マグカップ", quantity=1, price=1500)]

@@ -15,10 +15,11 @@ def _english():
     with translation.override("en"):
         yield
 
+
 HEADER = "order_number,ordered_at,customer_email,customer_name,status,total,currency,sku,item_name,quantity,price\n"
 GOOD = (
     "10482,2026-11-20 14:30,yamada@example.jp,山田 太郎,shipped,,JPY,MUG-1,マグカップ,2,1500\n"
-    "10482,2026-11-20 14:30,yamada@example.jp,山田 太郎,shipped,,JPY,BAG-2,トートバッグ,1,\"2,800\"\n"
+    '10482,2026-11-20 14:30,yamada@example.jp,山田 太郎,shipped,,JPY,BAG-2,トートバッグ,1,"2,800"\n'
     "10483,2026/11/21,olivia@example.com,Olivia Brown,paid,3200,usd,,Teapot,1,3200\n"
 )
 
@@ -27,8 +28,13 @@ def test_preview_reports_and_stores_nothing():
     report = orders_import_csv((HEADER + GOOD).encode(), commit=False)
 
     assert report.orders == 2 and report.errors == []
-    assert report.preview[0] == {"email": "yamada@example.jp", "number": "10482", "items": 2,
-                                 "total": "5800", "currency": "JPY"}
+    assert report.preview[0] == {
+        "email": "yamada@example.jp",
+        "number": "10482",
+        "items": 2,
+        "total": "5800",
+        "currency": "JPY",
+    }
     assert not Order.objects.exists() and not Customer.objects.exists()
 
 
@@ -48,7 +54,8 @@ def test_import_creates_customers_orders_and_items_and_is_idempotent():
 
 def test_bad_rows_are_reported_by_line_and_skip_only_their_order():
     bad = (
-        HEADER + GOOD
+        HEADER
+        + GOOD
         + "10484,yesterday,kim@example.com,Kim,,,,,Cup,1,100\n"
         + "10485,2026-11-22,not-an-email,Lee,,,,,Cup,1,100\n"
         + "10486,2026-11-22,lee@example.com,Lee,,,,,Cup,two,100\n"
@@ -74,7 +81,9 @@ def test_shift_jis_files_from_japanese_spreadsheets_import():
 
 
 def test_missing_columns_and_binary_garbage_get_a_clear_error():
-    assert orders_import_csv(b"number,date\n1,2\n", commit=False).errors[0][1].startswith(
-        "Missing columns: order_number"
+    assert (
+        orders_import_csv(b"number,date\n1,2\n", commit=False)
+        .errors[0][1]
+        .startswith("Missing columns: order_number")
     )
     assert orders_import_csv(b"\xff\xfe\x00\x81\x00", commit=False).errors

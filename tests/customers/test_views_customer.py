@@ -32,9 +32,20 @@ def test_every_staff_role_sees_the_whole_customer(client, role):
     response, page = page_of(client, role, yamada.customer)
 
     assert response.status_code == 200
-    for text in ("山田 太郎", "ヤマダ タロウ", "VIP", "注文した商品が届きません",
-                 "LINEから：配送先の変更", "#10482", "有田焼マグカップ", "トートバッグ",
-                 "1234-5678-9012", "¥9,000", "配送遅延で一度お詫び済み。", "ヤマダ"):
+    for text in (
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "VIP",
+        "注文した商品が届きません",
+        "LINEから：配送先の変更",
+        "#10482",
+        "有田焼マグカップ",
+        "トートバッグ",
+        "1234-5678-9012",
+        "¥9,000",
+        "配送遅延で一度お詫び済み。",
+        "ヤマダ",
+    ):
         assert text in page, text
     assert 'href="/agent/tickets/' in page
 
@@ -74,15 +85,22 @@ def test_agent_adds_a_note_and_pins_and_unpins_it(agent_client):
         f"/agent/customers/{customer.pk}/notes/", {"body": "電話は夕方のみ希望"}
     )
     note = CustomerNote.objects.get()
-    pinned = agent_client.post(f"/agent/customers/{customer.pk}/notes/{note.pk}/pin/", {"pinned": "on"})
+    pinned = agent_client.post(
+        f"/agent/customers/{customer.pk}/notes/{note.pk}/pin/", {"pinned": "on"}
+    )
     pinned_state = CustomerNote.objects.get().pinned
     agent_client.post(f"/agent/customers/{customer.pk}/notes/{note.pk}/pin/", {})
 
-    assert response.status_code == 302 and response["Location"] == f"/agent/customers/{customer.pk}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/agent/customers/{customer.pk}/"
+    )
     assert note.body == "電話は夕方のみ希望" and note.author.role == "agent" and not note.pinned
     assert pinned.status_code == 302 and pinned_state is True
     assert CustomerNote.objects.get().pinned is False
-    assert CustomerAccess.objects.filter(action=AccessAction.NOTE, customer_id=customer.pk).count() == 3
+    assert (
+        CustomerAccess.objects.filter(action=AccessAction.NOTE, customer_id=customer.pk).count()
+        == 3
+    )
 
 
 def test_an_empty_note_is_refused_on_the_page(agent_client):
@@ -99,7 +117,9 @@ def test_a_note_of_another_customer_cannot_be_pinned_through_this_one(agent_clie
     mine, other = CustomerFactory(), CustomerFactory()
     note = customer_note_add(customer=other, author=None, body="x")
 
-    response = agent_client.post(f"/agent/customers/{mine.pk}/notes/{note.pk}/pin/", {"pinned": "on"})
+    response = agent_client.post(
+        f"/agent/customers/{mine.pk}/notes/{note.pk}/pin/", {"pinned": "on"}
+    )
 
     assert response.status_code == 404
     assert not CustomerNote.objects.get().pinned
@@ -138,7 +158,9 @@ def test_managers_block_with_a_reason_and_unblock(client, role):
     assert was_blocked and reason == "繰り返しの暴言"
     assert "繰り返しの暴言" in page and "badge--blocked" in page
     assert not customer.is_blocked
-    actions = list(CustomerAccess.objects.filter(customer_id=customer.pk).values_list("action", flat=True))
+    actions = list(
+        CustomerAccess.objects.filter(customer_id=customer.pk).values_list("action", flat=True)
+    )
     assert AccessAction.BLOCK in actions and AccessAction.UNBLOCK in actions
 
 
@@ -148,14 +170,24 @@ def test_customer_360_takes_a_bounded_number_of_queries():
     email = IdentityFactory(customer=customer, kind="email", handle="busy@example.jp")
     line = IdentityFactory(customer=customer, kind="line", handle="Ubusy")
     for n in range(60):
-        TicketFactory(customer=customer, identity=email if n % 2 else line,
-                      channel="email" if n % 2 else "line")
+        TicketFactory(
+            customer=customer,
+            identity=email if n % 2 else line,
+            channel="email" if n % 2 else "line",
+        )
     for n in range(40):
-        order_upsert(customer=customer, source="shop", values=OrderValues(
-            external_id=str(n), number=f"#{n}", ordered_at=datetime(2026, 1, 1 + n % 28, tzinfo=UTC),
-            total=Decimal(1000), currency="JPY" if n % 4 else "USD",
-            items=[ItemValues(name=f"item {n}", price=Decimal(500), quantity=2)] * 2,
-        ))
+        order_upsert(
+            customer=customer,
+            source="shop",
+            values=OrderValues(
+                external_id=str(n),
+                number=f"#{n}",
+                ordered_at=datetime(2026, 1, 1 + n % 28, tzinfo=UTC),
+                total=Decimal(1000),
+                currency="JPY" if n % 4 else "USD",
+                items=[ItemValues(name=f"item {n}", price=Decimal(500), quantity=2)] * 2,
+            ),
+        )
     for n in range(25):
         customer_note_add(customer=customer, author=viewer, body=f"note {n}", pinned=n < 3)
     twin = CustomerFactory(email="busy@example.jp")
@@ -169,7 +201,8 @@ def test_customer_360_takes_a_bounded_number_of_queries():
     assert data.ticket_count == 60 and len(data.tickets) == TICKETS_ON_360
     assert data.order_count == 40 and len(data.recent_orders) == 10
     assert {(v.currency, v.total, v.orders) for v in data.lifetime_value} == {
-        ("JPY", Decimal(30000), 30), ("USD", Decimal(10000), 10)
+        ("JPY", Decimal(30000), 30),
+        ("USD", Decimal(10000), 10),
     }
     assert all(len(order.items.all()) == 2 for order in data.recent_orders)
     assert len(data.pinned_notes) == 3 and len(data.recent_notes) == 22
@@ -192,9 +225,16 @@ def test_the_page_makes_the_same_number_of_queries_for_a_small_and_a_big_custome
     for _n in range(15):
         TicketFactory(customer=big, identity=identity)
     for n in range(12):
-        order_upsert(customer=big, source="shop", values=OrderValues(
-            external_id=f"b{n}", number=f"B{n}", ordered_at=datetime(2026, 2, 1, tzinfo=UTC),
-            items=[ItemValues(name="x")]))
+        order_upsert(
+            customer=big,
+            source="shop",
+            values=OrderValues(
+                external_id=f"b{n}",
+                number=f"B{n}",
+                ordered_at=datetime(2026, 2, 1, tzinfo=UTC),
+                items=[ItemValues(name="x")],
+            ),
+        )
         customer_note_add(customer=big, author=None, body=f"n{n}")
 
     assert queries(big) == queries(small)

@@ -37,7 +37,8 @@ def manager_client(client):
 
 def upload(client, text: str, name: str = "orders.csv"):
     return client.post(
-        IMPORT, {"file": SimpleUploadedFile(name, text.encode(), "text/csv")},
+        IMPORT,
+        {"file": SimpleUploadedFile(name, text.encode(), "text/csv")},
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
@@ -55,7 +56,9 @@ def test_preview_lists_orders_and_row_errors_and_stores_nothing(manager_client):
     assert report.orders == 2
     assert [line for line, _message in report.errors] == [5, 6, 7]
     assert "10482" in page and "10483" in page and "¥5,800" in page and "$3,200.00" in page
-    assert "is not a date" in page and "is not an email address" in page and "is not a number" in page
+    assert (
+        "is not a date" in page and "is not an email address" in page and "is not a number" in page
+    )
     assert not Order.objects.exists() and not Customer.objects.exists()
     assert not CustomerAccess.objects.exists()
 
@@ -91,7 +94,10 @@ def test_a_file_with_nothing_importable_offers_no_import_button(manager_client):
 
     assert response.context["report"].orders == 0
     assert 'name="token"' not in response.content.decode()
-    assert not default_storage.exists("order-imports") or not default_storage.listdir("order-imports")[1]
+    assert (
+        not default_storage.exists("order-imports")
+        or not default_storage.listdir("order-imports")[1]
+    )
 
 
 def test_a_file_over_5_mb_is_refused(manager_client):
@@ -166,4 +172,7 @@ def test_the_upload_still_needs_a_csrf_token(db):
     response = upload(browser, HEADER + GOOD)
 
     assert response.status_code == 403
-    assert not default_storage.exists("order-imports") or not default_storage.listdir("order-imports")[1]
+    assert (
+        not default_storage.exists("order-imports")
+        or not default_storage.listdir("order-imports")[1]
+    )

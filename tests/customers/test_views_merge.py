@@ -47,7 +47,8 @@ def test_confirming_merges_and_lands_on_the_survivor_with_both_timelines(agent_c
     assert "SMS：再配達の依頼" in page and f"#{yamada.duplicate.pk}" in page
     merges = CustomerAccess.objects.filter(action=AccessAction.MERGE)
     assert {(m.customer_id, m.actor_id) for m in merges} == {
-        (yamada.customer.pk, agent.pk), (yamada.duplicate.pk, agent.pk)
+        (yamada.customer.pk, agent.pk),
+        (yamada.duplicate.pk, agent.pk),
     }
 
 

@@ -54,7 +54,11 @@ class LiveStack:
     def manage(self, *args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT, env=self.env, input=input, capture_output=True, timeout=120,
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            timeout=120,
         )
 
 
@@ -95,8 +99,20 @@ def live_stack(django_db_setup, tmp_path_factory):
         SITE_URL=url,
     )
     commands = {
-        "web": [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--host",
-                "127.0.0.1", "--port", str(port), "--ws", "websockets", "--lifespan", "off"],
+        "web": [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "helpdesk.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets",
+            "--lifespan",
+            "off",
+        ],
         "worker": worker_command(),
     }
     processes, logs = [], []
@@ -104,8 +120,9 @@ def live_stack(django_db_setup, tmp_path_factory):
         log = folder / f"{name}.log"
         logs.append(log)
         processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"),
-                             stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+            )
         )
     try:
         _wait_until_up(url, processes, logs)

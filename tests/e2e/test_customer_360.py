@@ -15,9 +15,6 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-
-
-
 def test_agent_sees_every_channel_and_the_orders_then_merges_the_duplicate(live_stack, browser):
     agent = UserFactory(role="agent", email="emma@example.com", name="Emma Wilson")
     yamada = yamada_with_history()
@@ -50,10 +47,14 @@ def test_agent_sees_every_channel_and_the_orders_then_merges_the_duplicate(live_
     duplicates.get_by_role("link", name="Merge…").click()
     page.wait_for_url(re.compile(rf".*/merge/{yamada.duplicate.pk}/$"))
     expect(page.locator(".merge-side--source")).to_contain_text("09012345678")
-    page.get_by_role("button", name=f"Merge #{yamada.duplicate.pk} into #{yamada.customer.pk}").click()
+    page.get_by_role(
+        "button", name=f"Merge #{yamada.duplicate.pk} into #{yamada.customer.pk}"
+    ).click()
 
     page.wait_for_url(re.compile(rf".*/agent/customers/{yamada.customer.pk}/$"))
-    expect(page.get_by_text(f"Customer #{yamada.duplicate.pk} was merged into this one.")).to_be_visible()
+    expect(
+        page.get_by_text(f"Customer #{yamada.duplicate.pk} was merged into this one.")
+    ).to_be_visible()
     identities = page.locator(".c360-identities")
     expect(identities.locator("li")).to_have_count(3)
     expect(identities.get_by_text("09012345678")).to_be_visible()

@@ -16,9 +16,6 @@ from tickets.models import Status, Ticket
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-
-
-
 def wait_for(predicate, timeout: float = 20.0):
     import time
 

@@ -50,7 +50,9 @@ def test_search_read_vote_and_get_a_suggestion_on_the_contact_form(live_stack, b
     # On the contact form, the subject being typed brings up the article that answers it.
     page.goto(f"{live_stack.url}/help/ja/contact/")
     page.fill("input[name=subject]", "商品が届かない")
-    suggested = page.locator("[data-kb-suggest-list]").get_by_role("link", name="商品が届かない場合")
+    suggested = page.locator("[data-kb-suggest-list]").get_by_role(
+        "link", name="商品が届かない場合"
+    )
     expect(suggested).to_be_visible()
     suggested.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("商品が届かない場合")

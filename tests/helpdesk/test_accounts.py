@@ -49,7 +49,11 @@ def test_a_wrong_password_is_refused_with_a_message(client):
 def test_signing_up_makes_a_customer_who_cannot_open_the_inbox(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "olivia@example.com", "password1": "a long passphrase 42", "password2": "a long passphrase 42"},
+        {
+            "email": "olivia@example.com",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
     )
 
     assert response.status_code == 302

@@ -54,7 +54,9 @@ def _untranslated_entries(po_text: str) -> list[str]:
 
 def test_times_are_shown_in_the_viewers_own_time_zone(client):
     message = MessageFactory(body_text="hello")
-    Message.objects.filter(pk=message.pk).update(created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC))
+    Message.objects.filter(pk=message.pk).update(
+        created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)
+    )
     tokyo = UserFactory(role="agent", time_zone="Asia/Tokyo")
     new_york = UserFactory(role="agent", time_zone="America/New_York")
 

@@ -24,8 +24,9 @@ def help_center(db) -> None:
 @pytest.fixture
 def section(db) -> Section:
     category = services.upsert_category(slug="testing", name_ja="テスト", name_en="Testing")
-    return services.upsert_section(category=category, slug="testing-basics", name_ja="基本",
-                                   name_en="Basics")
+    return services.upsert_section(
+        category=category, slug="testing-basics", name_ja="基本", name_en="Basics"
+    )
 
 
 def make_article(

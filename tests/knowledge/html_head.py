@@ -43,7 +43,8 @@ class HeadReader(HTMLParser):
 
     def link(self, rel: str, **match: str) -> list[str]:
         return [
-            link["href"] for link in self.links
+            link["href"]
+            for link in self.links
             if link.get("rel") == rel and all(link.get(k) == v for k, v in match.items())
         ]
 

@@ -20,20 +20,34 @@ def admin_client(client):
 
 def inline_data(**translation) -> dict:
     data = {
-        "translations-TOTAL_FORMS": "1", "translations-INITIAL_FORMS": "0",
-        "translations-MIN_NUM_FORMS": "1", "translations-MAX_NUM_FORMS": "2",
+        "translations-TOTAL_FORMS": "1",
+        "translations-INITIAL_FORMS": "0",
+        "translations-MIN_NUM_FORMS": "1",
+        "translations-MAX_NUM_FORMS": "2",
     }
     data.update({f"translations-0-{key}": value for key, value in translation.items()})
     return data
 
 
 def test_an_article_added_in_the_admin_is_rendered_sanitized_and_published(admin_client, section):
-    response = admin_client.post("/admin/knowledge/article/add/", {
-        "section": section.pk, "position": "1", "labels": "FAQ, Shipping",
-        **inline_data(language="en", title="Wrapping gifts", slug="", summary="How we wrap",
-                      body="We **wrap** it.<script>x()</script>", status="published",
-                      published_at_0="", published_at_1=""),
-    })
+    response = admin_client.post(
+        "/admin/knowledge/article/add/",
+        {
+            "section": section.pk,
+            "position": "1",
+            "labels": "FAQ, Shipping",
+            **inline_data(
+                language="en",
+                title="Wrapping gifts",
+                slug="",
+                summary="How we wrap",
+                body="We **wrap** it.<script>x()</script>",
+                status="published",
+                published_at_0="",
+                published_at_1="",
+            ),
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     article = Article.objects.get()
@@ -49,12 +63,22 @@ def test_editing_a_translation_in_the_admin_keeps_a_version(admin_client, sectio
     article = make_article(section, en=("Old title", "Old body"))
     translation = translation_of(article, "en")
 
-    response = admin_client.post(f"/admin/knowledge/articletranslation/{translation.pk}/change/", {
-        "article": article.pk, "language": "en", "title": "New title", "slug": translation.slug,
-        "summary": "", "body": "New body", "status": "published",
-        "published_at_0": "", "published_at_1": "",
-        "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
-    })
+    response = admin_client.post(
+        f"/admin/knowledge/articletranslation/{translation.pk}/change/",
+        {
+            "article": article.pk,
+            "language": "en",
+            "title": "New title",
+            "slug": translation.slug,
+            "summary": "",
+            "body": "New body",
+            "status": "published",
+            "published_at_0": "",
+            "published_at_1": "",
+            "versions-TOTAL_FORMS": "0",
+            "versions-INITIAL_FORMS": "0",
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     translation.refresh_from_db()
@@ -67,15 +91,25 @@ def test_editing_a_translation_in_the_admin_keeps_a_version(admin_client, sectio
 def test_the_publish_action_publishes_drafts(admin_client, section):
     draft = make_article(section, published=False, en=("Draft", "x"), ja=("下書き", "本文"))
 
-    admin_client.post("/admin/knowledge/article/", {
-        "action": "publish_articles", "_selected_action": [draft.pk],
-    })
+    admin_client.post(
+        "/admin/knowledge/article/",
+        {
+            "action": "publish_articles",
+            "_selected_action": [draft.pk],
+        },
+    )
 
     statuses = set(ArticleTranslation.objects.values_list("status", flat=True))
     assert statuses == {ArticleStatus.PUBLISHED}
 
 
 def test_admin_lists_render(admin_client, help_center):
-    for model in ["category", "section", "article", "articletranslation", "articlefeedback",
-                  "searchquerylog"]:
+    for model in [
+        "category",
+        "section",
+        "article",
+        "articletranslation",
+        "articlefeedback",
+        "searchquerylog",
+    ]:
         assert admin_client.get(f"/admin/knowledge/{model}/").status_code == 200, model

@@ -47,8 +47,13 @@ def test_an_edit_changes_the_etag(client, article):
     url = article_url(article, "en")
     before = client.get(url)["ETag"]
 
-    services.save_translation(article=article, language="en", title="Delivery days",
-                              body="Two to five days.", summary="About Delivery days")
+    services.save_translation(
+        article=article,
+        language="en",
+        title="Delivery days",
+        body="Two to five days.",
+        summary="About Delivery days",
+    )
     after = client.get(url, HTTP_IF_NONE_MATCH=before)
 
     assert after.status_code == 200 and after["ETag"] != before

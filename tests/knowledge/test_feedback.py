@@ -1,4 +1,4 @@
-""""Was this helpful?": one answer per article and session, a re-vote changes it, rate limited."""
+""" "Was this helpful?": one answer per article and session, a re-vote changes it, rate limited."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def article(section):
 
 
 def vote(client, article, helpful: str, comment: str = ""):
-    return client.post(f"/help/en/a/{article.pk}/feedback/", {"helpful": helpful, "comment": comment})
+    return client.post(
+        f"/help/en/a/{article.pk}/feedback/", {"helpful": helpful, "comment": comment}
+    )
 
 
 def test_a_vote_without_javascript_thanks_and_offers_a_comment(client, article):
@@ -55,8 +57,10 @@ def test_other_sessions_count_separately(article):
 
 
 def test_votes_are_rate_limited_per_session(client, section):
-    articles = [make_article(section, en=(f"Article {n}", "x"))
-                for n in range(FEEDBACK_PER_SESSION_PER_HOUR + 1)]
+    articles = [
+        make_article(section, en=(f"Article {n}", "x"))
+        for n in range(FEEDBACK_PER_SESSION_PER_HOUR + 1)
+    ]
     locations = [vote(client, article, "yes")["Location"] for article in articles]
 
     assert all("voted-yes" in location for location in locations[:-1])
@@ -78,6 +82,7 @@ def test_a_vote_needs_the_csrf_token(article):
     assert vote(strict, article, "yes").status_code == 403
     page = strict.get(article_url(article, "en")).content.decode()
     token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    response = strict.post(f"/help/en/a/{article.pk}/feedback/",
-                           {"helpful": "yes", "csrfmiddlewaretoken": token})
+    response = strict.post(
+        f"/help/en/a/{article.pk}/feedback/", {"helpful": "yes", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302

@@ -76,8 +76,9 @@ def test_the_language_switcher_keeps_the_article(client, help_center):
     page = client.get(article_url(english.article, "en")).content.decode()
     japanese = translation_of(english.article, "ja")
 
-    target = re.search(r'name="language" value="ja">\s*<input type="hidden" name="next" value="([^"]+)"',
-                       page).group(1)
+    target = re.search(
+        r'name="language" value="ja">\s*<input type="hidden" name="next" value="([^"]+)"', page
+    ).group(1)
     assert target == f"/help/ja/a/{english.article_id}-{japanese.slug}/"
     switched = client.post("/i18n/setlang/", {"language": "ja", "next": target})
     assert switched.status_code == 302 and switched["Location"] == target
@@ -94,7 +95,12 @@ def test_list_and_article_pages_use_a_bounded_number_of_queries(
     for number in range(8):
         make_article(section, en=(f"Extra {number}", "text"), ja=(f"追加 {number}", "本文"))
     article = section.articles.first()
-    for url in ["/help/en/", f"/help/en/c/{section.category.slug}/", f"/help/en/s/{section.slug}/",
-                "/help/en/faq/", article_url(article, "en")]:
+    for url in [
+        "/help/en/",
+        f"/help/en/c/{section.category.slug}/",
+        f"/help/en/s/{section.slug}/",
+        "/help/en/faq/",
+        article_url(article, "en"),
+    ]:
         with django_assert_max_num_queries(8):
             assert client.get(url).status_code == 200, url

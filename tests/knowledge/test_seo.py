@@ -17,7 +17,9 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
-def test_an_article_page_has_title_description_canonical_hreflang_and_open_graph(client, help_center):
+def test_an_article_page_has_title_description_canonical_hreflang_and_open_graph(
+    client, help_center
+):
     translation = ArticleTranslation.objects.get(language="en", slug="refunds-and-returns")
     japanese = translation.article.translations.get(language="ja")
     head = read_head(client.get(article_url(translation.article, "en")).content.decode())
@@ -49,7 +51,12 @@ def test_article_json_ld_is_an_article_and_its_breadcrumbs(client, help_center):
     assert article["datePublished"] and article["dateModified"]
     assert article["publisher"]["@type"] == "Organization"
     crumbs = blocks["BreadcrumbList"]["itemListElement"]
-    assert [c["name"] for c in crumbs] == ["ヘルプセンター", "返品・お支払い", "返品・交換", "返品・交換について"]
+    assert [c["name"] for c in crumbs] == [
+        "ヘルプセンター",
+        "返品・お支払い",
+        "返品・交換",
+        "返品・交換について",
+    ]
     assert [c["position"] for c in crumbs] == [1, 2, 3, 4]
 
 
@@ -70,15 +77,18 @@ def test_faq_page_has_faqpage_json_ld_with_every_question(client, help_center):
 
 
 def test_a_title_cannot_break_out_of_the_json_ld_block(client, section):
-    hostile = '</script><script>alert(1)</script><!--'
+    hostile = "</script><script>alert(1)</script><!--"
     article = make_article(section, labels=("faq",), en=(hostile, "Body & <b>more</b>"))
 
     for url in (article_url(article, "en"), "/help/en/faq/"):
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html
         head = read_head(html)
-        titles = [b.get("headline") or b.get("mainEntity", [{}])[0].get("name")
-                  for b in head.json_ld_data() if b["@type"] in ("Article", "FAQPage")]
+        titles = [
+            b.get("headline") or b.get("mainEntity", [{}])[0].get("name")
+            for b in head.json_ld_data()
+            if b["@type"] in ("Article", "FAQPage")
+        ]
         assert titles == [hostile]  # parsed back exactly: escaped, not altered
 
 

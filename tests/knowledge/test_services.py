@@ -17,11 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_markdown_is_rendered_and_sanitized(section):
-    article = make_article(section, en=(
-        "Hostile",
-        "# Heading\n\n**bold** [ok](https://example.com) [bad](javascript:alert(1))\n\n"
-        "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n| a | b |\n|---|---|\n| 1 | 2 |",
-    ))
+    article = make_article(
+        section,
+        en=(
+            "Hostile",
+            "# Heading\n\n**bold** [ok](https://example.com) [bad](javascript:alert(1))\n\n"
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        ),
+    )
     html = translation_of(article, "en").body_html
 
     assert "<h1>Heading</h1>" in html and "<strong>bold</strong>" in html
@@ -49,8 +52,9 @@ def test_an_unchanged_save_does_not_touch_the_updated_date(section):
     article = make_article(section, en=("Same", "Same body"))
     before = translation_of(article, "en").updated_at
 
-    services.save_translation(article=article, language="en", title="Same", body="Same body",
-                              summary="About Same")
+    services.save_translation(
+        article=article, language="en", title="Same", body="Same body", summary="About Same"
+    )
 
     assert translation_of(article, "en").updated_at == before
 
@@ -86,34 +90,46 @@ def test_the_search_vector_follows_the_text(section):
     article = make_article(section, en=("Gift wrapping", "We wrap presents."))
     translation = translation_of(article, "en")
 
-    assert "gift" in str(ArticleTranslation.objects.values_list("search_vector", flat=True)
-                         .get(pk=translation.pk))
+    assert "gift" in str(
+        ArticleTranslation.objects.values_list("search_vector", flat=True).get(pk=translation.pk)
+    )
     services.save_translation(article=article, language="en", title="Engraving", body="Names")
-    vector = str(ArticleTranslation.objects.values_list("search_vector", flat=True)
-                 .get(pk=translation.pk))
+    vector = str(
+        ArticleTranslation.objects.values_list("search_vector", flat=True).get(pk=translation.pk)
+    )
     assert "engrav" in vector and "gift" not in vector
 
 
 def test_seeding_is_idempotent():
     first = seed_help_center()
-    counts = (Article.objects.count(), ArticleTranslation.objects.count(),
-              ArticleVersion.objects.count())
+    counts = (
+        Article.objects.count(),
+        ArticleTranslation.objects.count(),
+        ArticleVersion.objects.count(),
+    )
     second = seed_help_center()
 
     assert first["created"] == first["articles"] and second["created"] == 0
-    assert (Article.objects.count(), ArticleTranslation.objects.count(),
-            ArticleVersion.objects.count()) == counts
+    assert (
+        Article.objects.count(),
+        ArticleTranslation.objects.count(),
+        ArticleVersion.objects.count(),
+    ) == counts
     assert ArticleTranslation.objects.filter(status=ArticleStatus.PUBLISHED).count() == counts[1]
     assert Article.objects.filter(labels__contains=["faq"]).count() == 2
     # Some articles exist in one language only.
-    single = [a for a in Article.objects.prefetch_related("translations")
-              if a.translations.count() == 1]
+    single = [
+        a for a in Article.objects.prefetch_related("translations") if a.translations.count() == 1
+    ]
     assert single
 
 
 def test_a_line_break_inside_japanese_text_adds_no_space(section):
-    article = make_article(section, ja=("改行", "返金は7日以内に行います。\nセール品は返品できません。"),
-                           en=("Breaks", "one line\nnext line"))
+    article = make_article(
+        section,
+        ja=("改行", "返金は7日以内に行います。\nセール品は返品できません。"),
+        en=("Breaks", "one line\nnext line"),
+    )
 
     assert "行います。セール品" in translation_of(article, "ja").body_html
     assert "one line\nnext line" in translation_of(article, "en").body_html

@@ -19,8 +19,9 @@ def hidden(section):
     """Four articles a customer must never reach, each with a distinctive word."""
     draft = make_article(section, published=False, en=("Draft zebra", "zebra"))
     internal = make_article(section, internal=True, en=("Internal yak", "yak"))
-    scheduled = make_article(section, published_at=timezone.now() + timedelta(days=1),
-                             en=("Scheduled walrus", "walrus"))
+    scheduled = make_article(
+        section, published_at=timezone.now() + timedelta(days=1), en=("Scheduled walrus", "walrus")
+    )
     withdrawn = make_article(section, en=("Withdrawn okapi", "okapi"))
     services.unpublish_translation(translation_of(withdrawn, "en"))
     return {"zebra": draft, "yak": internal, "walrus": scheduled, "okapi": withdrawn}
@@ -36,7 +37,9 @@ def test_hidden_articles_are_404_not_403_by_slug_or_by_bare_id(reader, hidden):
         assert reader.get(article_url(article, "en")).status_code == 404
         assert reader.get(f"/help/en/a/{article.pk}/").status_code == 404
         assert reader.get(f"/help/ja/a/{article.pk}/").status_code == 404
-        assert reader.post(f"/help/en/a/{article.pk}/feedback/", {"helpful": "yes"}).status_code == 404
+        assert (
+            reader.post(f"/help/en/a/{article.pk}/feedback/", {"helpful": "yes"}).status_code == 404
+        )
 
 
 def test_hidden_articles_are_in_no_listing_search_suggestion_or_sitemap(reader, hidden, section):

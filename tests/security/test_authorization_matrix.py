@@ -239,9 +239,7 @@ SAMPLE_VALUES = {"int": "999999", "slug": "sample", "str": "sample", "lang": "ja
 def _concrete(route: str) -> str:
     if "^" in route:  # the API's JSON catch-all
         return "/" + route[: route.index("^")] + "no-such-thing/"
-    path = re.sub(
-        r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES.get(m.group(1) or "str", "x"), route
-    )
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES.get(m.group(1) or "str", "x"), route)
     return "/" + path
 
 
