@@ -320,7 +320,7 @@ def write(results: dict) -> None:
 
     if "inbox" in results:
         for view, r in results["inbox"]["per_view"].items():
-            row(f"inbox first page, view `{view}` (100 rows)", r, results["inbox"]["target"])
+            row(f"inbox first page, view `{view}` (50 rows)", r, results["inbox"]["target"])
     if "ticket_page" in results:
         row("ticket page, 100 messages", results["ticket_page"], results["ticket_page"]["target"])
     if "search" in results:
