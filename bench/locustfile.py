@@ -30,6 +30,7 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -249,6 +250,30 @@ def _tree_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+class _RssSampler(threading.Thread):
+    """RSS of every app process every `every` seconds while locust runs: a leak is a line that
+    keeps rising in the second half; a warm-up is a step that then stays flat."""
+
+    def __init__(self, processes: dict, every: float = 30):
+        super().__init__(daemon=True)
+        self.processes, self.every = processes, every
+        self.samples: list[dict] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        while not self.stopped.wait(self.every):
+            sample = {n: _tree_rss_mb(p.pid) for n, p in self.processes.items()}
+            self.samples.append({"second": round(time.monotonic() - started), **sample})
+
+    def second_half_growth_mb(self) -> dict:
+        """Per process: RSS at the end minus RSS at the middle of the run."""
+        if len(self.samples) < 4:
+            return {}
+        middle, last = self.samples[len(self.samples) // 2], self.samples[-1]
+        return {n: round(last[n] - middle[n], 1) for n in self.processes}
+
+
 def _wait_ready(url: str, timeout: float = 120) -> None:
     import urllib.request
 
@@ -335,6 +360,8 @@ def main() -> int:
         time.sleep(5)  # the worker and beat finish starting
         result["rss_start_mb"] = {n: _tree_rss_mb(p.pid) for n, p in processes.items()}
         prefix = logs / "locust"
+        sampler = _RssSampler(processes)
+        sampler.start()
         started = time.monotonic()
         run = subprocess.run(
             [
@@ -360,6 +387,9 @@ def main() -> int:
             env=env,
         )
         result["seconds"] = round(time.monotonic() - started)
+        sampler.stopped.set()
+        result["rss_timeline_mb"] = sampler.samples
+        result["rss_second_half_growth_mb"] = sampler.second_half_growth_mb()
         result["rss_end_mb"] = {n: _tree_rss_mb(p.pid) for n, p in processes.items()}
         result["alive_at_end"] = {n: p.poll() is None for n, p in processes.items()}
         result.update(_stats(prefix))

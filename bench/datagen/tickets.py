@@ -1,4 +1,4 @@
-"""Staff, customers, identities, orders, tickets, messages, SLA measurements and CSAT.
+"""Tickets, messages, SLA measurements and CSAT (staff, customers and orders: people.py).
 
 Deterministic for a seed. Shapes that the benchmarks rely on:
 - customer 1 (山田 花子) has 500 tickets and 200 orders (the 360-panel case of issue #6);
@@ -11,16 +11,26 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from decimal import Decimal
-from functools import lru_cache
 
 from .copy import copy_rows, model_defaults
+from .people import People
+from .shapes import (  # noqa: F401 - bench/run.py reads the shapes from here
+    CHANNELS_EMAIL_CUSTOMER,
+    CHANNELS_LINE_CUSTOMER,
+    DAYS,
+    HEAVY_CUSTOMER_ID,
+    HEAVY_TICKETS,
+    LONG_TICKET_EVERY,
+    LONG_TICKET_MESSAGES,
+    MESSAGE_COLUMNS,
+    PRIORITIES,
+    RESPONSE_COLUMNS,
+    SLA_COLUMNS,
+    SURVEY_COLUMNS,
+    _weighted,
+    terms,
+)
 from .text import (
-    FAMILY_EN,
-    FAMILY_JA,
-    GIVEN_EN,
-    GIVEN_JA,
-    KANA_FAMILY,
     SIGNATURE_EN,
     SIGNATURE_JA,
     TAGS,
@@ -28,51 +38,8 @@ from .text import (
     TOPICS_JA,
 )
 
-HEAVY_CUSTOMER_ID = 1
-HEAVY_TICKETS = 500
-HEAVY_ORDERS = 200
-LONG_TICKET_EVERY = 5000
-LONG_TICKET_MESSAGES = 100
-DAYS = 730
-TEAMS = [
-    ("サポート一課", "ja"),
-    ("サポート二課", "ja"),
-    ("EC・配送", "ja"),
-    ("Support EN", "en"),
-    ("Billing EN", "en"),
-]
-AGENTS_PER_TEAM = 10
-CHANNELS_EMAIL_CUSTOMER = [
-    ("email", 55),
-    ("web", 12),
-    ("chat", 20),
-    ("phone", 5),
-    ("messenger", 2),
-    ("instagram", 2),
-    ("whatsapp", 2),
-    ("x", 1),
-    ("telegram", 1),
-]
-# Most tickets of a customer who writes on LINE come through LINE.
-CHANNELS_LINE_CUSTOMER = [("line", 70), ("email", 15), ("chat", 15)]
-PRIORITIES = [("low", 15), ("normal", 65), ("high", 15), ("urgent", 5)]
 
-
-def _weighted(pairs):
-    values = [value for value, _ in pairs]
-    weights = [weight for _, weight in pairs]
-    return values, weights
-
-
-@lru_cache(maxsize=4096)
-def terms(text: str) -> str:
-    """index_terms, once per distinct text (the tokenizer is the slow part of the load)."""
-    from helpdesk.search import index_terms
-
-    return index_terms(text)
-
-
-class Generator:
+class Generator(People):
     def __init__(
         self,
         cursor,
@@ -99,122 +66,6 @@ class Generator:
         self.customer_line_identity: dict[int, int] = {}
         self.customer_b_terms: list[str] = [""]
         self.customer_created: list[datetime | None] = [None]
-
-    # ------------------------------------------------------------------ staff, teams, tags
-
-    def staff(self) -> None:
-        """Teams of ten agents (ORM: few rows, and passwords must be real hashes)."""
-        from django.contrib.auth.hashers import make_password
-
-        from helpdesk.models import User
-        from tickets.models import Tag, Team
-
-        password = make_password("bench-password")
-        for index, (name, language) in enumerate(TEAMS):
-            team = Team.objects.create(name=name)
-            self.team_ids.append(team.pk)
-            self.team_language[team.pk] = language
-            members = []
-            for number in range(AGENTS_PER_TEAM):
-                if language == "ja":
-                    agent_name = f"{FAMILY_JA[(index * 7 + number) % 20]} {GIVEN_JA[number]}"
-                else:
-                    agent_name = f"{GIVEN_EN[number]} {FAMILY_EN[(index * 5 + number) % 16]}"
-                user = User.objects.create(
-                    email=f"agent{index}-{number}@bench.example",
-                    name=agent_name,
-                    role="agent",
-                    password=password,
-                )
-                members.append((user.pk, agent_name))
-            team.members.add(*[pk for pk, _ in members])
-            self.agents_by_team[team.pk] = members
-        User.objects.create(
-            email="manager@bench.example", name="Bench Manager", role="manager", password=password
-        )
-        User.objects.create(
-            email="admin@bench.example",
-            name="Bench Admin",
-            role="admin",
-            is_staff=True,
-            is_superuser=True,
-            password=password,
-        )
-        self.tag_ids = [Tag.objects.create(name=name).pk for name in TAGS]
-
-    # ------------------------------------------------------------------ customers
-
-    def customer_rows(self):
-        rng = self.rng
-        for customer_id in range(1, self.customers + 1):
-            if customer_id == HEAVY_CUSTOMER_ID:
-                language, name, kana = "ja", "山田 花子", "やまだ はなこ"
-            elif rng.random() < 0.65:
-                family = rng.randrange(20)
-                language = "ja"
-                name = f"{FAMILY_JA[family]} {GIVEN_JA[rng.randrange(20)]}"
-                kana = KANA_FAMILY[family]
-            else:
-                language, kana = "en", ""
-                name = f"{rng.choice(GIVEN_EN)} {rng.choice(FAMILY_EN)}"
-            domain = "example.jp" if language == "ja" else "example.com"
-            email = f"c{customer_id}@{domain}"
-            phone = (
-                f"090-{customer_id // 10000:04d}-{customer_id % 10000:04d}"
-                if rng.random() < 0.3
-                else ""
-            )
-            created = self.now - timedelta(days=DAYS + rng.random() * 365)
-            self.customer_language.append(language)
-            self.customer_created.append(created)
-            self.customer_b_terms.append(
-                " ".join(
-                    filter(
-                        None,
-                        (
-                            terms(name),
-                            terms(kana) if kana else "",
-                            terms(email),
-                            terms(phone) if phone else "",
-                        ),
-                    )
-                )
-            )
-            vip = rng.random() < 0.02
-            tags = ["vip"] if vip else []
-            yield (
-                customer_id,
-                name,
-                email,
-                language,
-                "Asia/Tokyo" if language == "ja" else "UTC",
-                created,
-                created,
-                "",
-                kana,
-                phone,
-                tags,
-                vip,
-                "{}",
-            )
-
-    def identity_rows(self):
-        """Every customer has an email identity (id = customer id); a quarter of the Japanese
-        ones also a LINE identity, whose handle is searchable like an address."""
-        rng = self.rng
-        next_id = self.customers + 1
-        for customer_id in range(1, self.customers + 1):
-            created = self.customer_created[customer_id]
-            email = f"c{customer_id}@{'example.jp' if self.customer_language[customer_id] == 'ja' else 'example.com'}"
-            yield (customer_id, "email", email, "", created, customer_id)
-            if self.customer_language[customer_id] == "ja" and (
-                customer_id == HEAVY_CUSTOMER_ID or rng.random() < 0.25
-            ):
-                handle = f"U{rng.getrandbits(128):032x}"
-                self.customer_line_identity[customer_id] = next_id
-                self.customer_b_terms[customer_id] += " " + terms(handle)
-                yield (next_id, "line", handle, "", created, customer_id)
-                next_id += 1
 
     # ------------------------------------------------------------------ tickets, messages
 
@@ -338,87 +189,26 @@ class Generator:
         copy_rows(
             cursor,
             "tickets_message",
-            [
-                "id",
-                "author_kind",
-                "internal",
-                "channel",
-                "body_text",
-                "body_html",
-                "external_id",
-                "created_at",
-                "author_id",
-                "identity_id",
-                "ticket_id",
-            ],
+            MESSAGE_COLUMNS,
             messages,
         )
         copy_rows(cursor, "tickets_ticket_tags", ["ticket_id", "tag_id"], tags)
         copy_rows(
             cursor,
             "sla_ticketsla",
-            [
-                "ticket_id",
-                "channel",
-                "team_id_snapshot",
-                "created_at",
-                "first_reply_at",
-                "first_reply_by_id",
-                "first_reply_minutes",
-                "solved_at",
-                "solved_by_id",
-                "resolution_minutes",
-                "awaiting_since",
-                "last_agent_reply_at",
-                "agent_replies",
-                "reopens",
-                "status",
-                "status_since",
-                "paused_minutes",
-            ],
+            SLA_COLUMNS,
             sla,
         )
         copy_rows(
             cursor,
             "feedback_survey",
-            [
-                "id",
-                "channel",
-                "status",
-                "skip_reason",
-                "language",
-                "scale",
-                "send_at",
-                "sent_at",
-                "expires_at",
-                "nonce",
-                "created_at",
-                "customer_id",
-                "ticket_id",
-            ],
+            SURVEY_COLUMNS,
             surveys,
         )
         copy_rows(
             cursor,
             "feedback_surveyresponse",
-            [
-                "survey_id",
-                "channel",
-                "macro_ids",
-                "article_ids",
-                "scale",
-                "rating",
-                "is_good",
-                "reason",
-                "comment",
-                "changes",
-                "created_at",
-                "updated_at",
-                "agent_id",
-                "customer_id",
-                "team_id",
-                "ticket_id",
-            ],
+            RESPONSE_COLUMNS,
             responses,
         )
         for buffer in (messages, tags, sla, surveys, responses):
@@ -612,53 +402,3 @@ class Generator:
                 ),
             )
         return row, messages, tags, sla, survey
-
-    # ------------------------------------------------------------------ orders
-
-    def order_rows(self):
-        """Orders with 1–3 items: customer 1 has 200, three in five others have 1–4."""
-        rng = self.rng
-        order_id = 0
-        items: list[tuple] = []
-        products = [
-            ("MUG-01", "マグカップ 白", Decimal("1800")),
-            ("TEE-M", "Tシャツ M", Decimal("3500")),
-            ("TEE-L", "T-shirt L", Decimal("3500")),
-            ("BAG-02", "トートバッグ", Decimal("4200")),
-            ("CAP-01", "Cap", Decimal("2900")),
-            ("SOCK-3", "靴下 3足組", Decimal("1500")),
-        ]
-        for customer_id in range(1, self.customers + 1):
-            if customer_id == HEAVY_CUSTOMER_ID:
-                count = HEAVY_ORDERS
-            else:
-                count = rng.choices([0, 1, 2, 3, 4], [40, 30, 15, 10, 5])[0]
-            currency = "JPY" if self.customer_language[customer_id] == "ja" else "USD"
-            for _ in range(count):
-                order_id += 1
-                ordered = self.now - timedelta(days=rng.random() * DAYS)
-                total = Decimal(0)
-                for line in range(rng.randint(1, 3)):
-                    sku, name, price = rng.choice(products)
-                    quantity = rng.randint(1, 3)
-                    total += price * quantity
-                    items.append((order_id * 4 + line, sku, name, quantity, price, order_id))
-                shipped = rng.random() < 0.9
-                yield (
-                    order_id,
-                    "import",
-                    f"bench-{order_id}",
-                    f"#{100000 + order_id}",
-                    ordered,
-                    "fulfilled" if shipped else "paid",
-                    total,
-                    currency,
-                    "delivered" if shipped else "",
-                    f"{rng.randrange(10**12):012d}" if shipped else "",
-                    "",
-                    ordered,
-                    customer_id,
-                    "ヤマト運輸" if shipped and currency == "JPY" else "",
-                    None,
-                )
-        self.items = items
