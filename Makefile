@@ -54,7 +54,7 @@ bench: $(STAMP)
 # Agents, customers and webhooks against web + worker + beat for LOAD_DURATION (default 10m),
 # on the bench database (or DATABASE_URL); writes bench/load.json.
 load: $(STAMP)
-	$(PY) -m helpdesk.launcher bench bench/locustfile.py
+	$(PY) -m helpdesk.launcher bench bench/load.py
 
 # Regenerate the ja catalogue after changing strings (needs GNU gettext).
 messages: $(STAMP)
