@@ -5,7 +5,9 @@
 Fills the database with `N` bench articles first unless they are there (bench/datagen/
 articles.py, idempotent), then measures, in this one process:
 - `knowledge.search.search_articles` called directly (the function the help center, the contact
-  form, the widget and the bot share), for ja/en one- and two-word queries;
+  form, the widget and the bot share), for ja/en one- and two-word queries: as visitors get it
+  (rankings remembered for a minute, knowledge.search_cache; the warm-up round fills them) and
+  ranked anew every time (`cached=False`, what a query nobody asked lately costs);
 - the same queries through the Django test client on /help/<lang>/search/ (the whole page:
   middleware, logging the search, rendering), as an anonymous visitor;
 - search-as-you-type suggestions (/help/<lang>/search/suggest/);
@@ -146,6 +148,13 @@ def main() -> dict:
             queries,
             args.rounds,
         )
+        # The same, ranking every time (no remembered ranking): what a query nobody asked
+        # in the last minute costs.
+        uncached = measure(
+            lambda q, lang=lang: len(search_articles(q, lang, 20, viewer=anonymous, cached=False)),
+            queries,
+            max(1, args.rounds // 4),
+        )
 
         def page(q, lang=lang):
             response = client.get(f"/help/{lang}/search/", {"q": q})
@@ -159,12 +168,14 @@ def main() -> dict:
 
         results[name] = {
             "search_function": direct,
+            "search_function_uncached": uncached,
             "search_page": measure(page, queries, args.rounds),
             "suggest": measure(suggest, queries, args.rounds),
         }
         print(
-            f"{name}: function p95 {direct['p95_ms']} ms, page p95 "
-            f"{results[name]['search_page']['p95_ms']} ms",
+            f"{name}: function p95 {direct['p95_ms']} ms (uncached {uncached['p95_ms']} ms), "
+            f"page p95 {results[name]['search_page']['p95_ms']} ms, suggest p95 "
+            f"{results[name]['suggest']['p95_ms']} ms",
             flush=True,
         )
     rng = random.Random(7)
@@ -192,9 +203,13 @@ def main() -> dict:
     results["article_page_304"] = measure(revalidate, urls, max(1, args.rounds // 4))
     search_p95 = max(results[name]["search_page"]["p95_ms"] for name in QUERIES)
     function_p95 = max(results[name]["search_function"]["p95_ms"] for name in QUERIES)
+    uncached_p95 = max(results[name]["search_function_uncached"]["p95_ms"] for name in QUERIES)
+    suggest_p95 = max(results[name]["suggest"]["p95_ms"] for name in QUERIES)
     results["verdict"] = {
         "search_function_p95_ms": function_p95,
+        "search_function_uncached_p95_ms": uncached_p95,
         "search_page_p95_ms": search_p95,
+        "suggest_p95_ms": suggest_p95,
         "search_met": search_p95 <= TARGETS["search_p95_ms"],
         "article_page_p95_ms": results["article_page"]["p95_ms"],
         "article_page_met": results["article_page"]["p95_ms"] <= TARGETS["article_page_p95_ms"],

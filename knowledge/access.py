@@ -1,7 +1,8 @@
 """Who may read and who may write a section: the help center's permissions, in one module.
 
-Reading is decided per section (its `audience`) and turned into a query filter here, which
-`knowledge.selectors.visible_filter` adds to every read customers can reach: portal pages,
+Reading is decided per category and per section (their `audience`: a section inherits its
+category's and may only narrow it, a reader must be in both) and turned into a query filter
+here, which `knowledge.selectors.visible_filter` adds to every read customers can reach: portal pages,
 search (help center, contact form, widget, bot, the articles API), the sitemap and JSON-LD.
 So a section's articles are never reachable by a viewer outside its audience, whatever the
 entry point, and they answer 404 exactly like articles that do not exist.
@@ -12,14 +13,15 @@ sections whose editor roles and teams they match (no roles and no teams: every a
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db.models import Q
 
 from helpdesk.models import Role
 
-from .models import Audience, Section
+from .models import Audience, Category, Section
+from .structure import Node, help_tree
 
-# Audiences a signed-in customer belongs to whatever their organization.
-_CUSTOMER_AUDIENCES = (Audience.EVERYONE, Audience.SIGNED_IN)
 # Roles an agent-level editor restriction may name (managers and admins always edit).
 EDITOR_ROLE_CHOICES = [(Role.AGENT.value, Role.AGENT.label)]
 
@@ -53,31 +55,74 @@ def viewer_organization_ids(viewer) -> tuple[int, ...]:
     return cached
 
 
-def readable_sections_filter(viewer, prefix: str = "") -> Q | None:
-    """The Section rows (reached through `prefix`) whose audience includes `viewer`.
+def _admits(node: Node, viewer, organizations: tuple[int, ...]) -> bool:
+    """Whether a customer-side `viewer` is in one audience (staff never get here)."""
+    if node.audience == Audience.EVERYONE:
+        return True
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if node.audience == Audience.SIGNED_IN:
+        return True
+    if node.audience == Audience.ORGANIZATIONS:
+        return not node.organization_ids.isdisjoint(organizations)
+    return False  # agents only
+
+
+def readable_section_ids(viewer) -> list[int] | None:
+    """The sections `viewer` may read: in their category's audience *and* their own.
 
     None means every section (staff). Anonymous visitors (and `None`, e.g. the sitemap) get
-    the sections open to everyone.
+    the sections whose category and section are both open to everyone. Decided in Python
+    over the cached tree (knowledge.structure), remembered on the viewer for the request.
     """
     if is_staff_viewer(viewer):
         return None
-    if not getattr(viewer, "is_authenticated", False):
-        return Q(**{f"{prefix}audience": Audience.EVERYONE})
-    readable = Q(**{f"{prefix}audience__in": _CUSTOMER_AUDIENCES})
+    tree = help_tree()
+    remembered = getattr(viewer, "_kb_readable", None)
+    if remembered is not None and remembered[0] == tree.version:
+        return remembered[1]
     organizations = viewer_organization_ids(viewer)
-    if organizations:
-        # A subquery, not a join on the many-to-many: a section in two of the customer's
-        # organizations must not list its articles twice.
-        chosen = Section.organizations.through.objects.filter(
-            organization_id__in=organizations
-        ).values("section_id")
-        readable |= Q(**{f"{prefix}audience": Audience.ORGANIZATIONS, f"{prefix}id__in": chosen})
+    readable = [
+        pk
+        for pk, (category, own) in tree.rules.items()
+        if _admits(category, viewer, organizations) and _admits(own, viewer, organizations)
+    ]
+    if viewer is not None:
+        # A viewer that takes no attributes is simply computed again next time.
+        with contextlib.suppress(AttributeError):
+            viewer._kb_readable = (tree.version, readable)
     return readable
+
+
+def readable_sections_filter(viewer, prefix: str = "") -> Q | None:
+    """The Section rows (reached through `prefix`) whose audience includes `viewer`.
+
+    A list of ids, not a join: the readable sections are known before the query, so search
+    and listings filter articles on their own `section_id` column.
+    """
+    readable = readable_section_ids(viewer)
+    if readable is None:
+        return None
+    return Q(**{f"{prefix}id__in": readable})
+
+
+def can_read_section(viewer, section: Section) -> bool:
+    readable = readable_section_ids(viewer)
+    return readable is None or section.pk in readable
+
+
+def can_read_category(viewer, category: Category) -> bool:
+    """Some section of the category is readable (its page and crumbs may be shown)."""
+    readable = readable_section_ids(viewer)
+    if readable is None:
+        return True
+    tree = help_tree()
+    return any(s.category_id == category.pk for s in tree.sections if s.pk in set(readable))
 
 
 def section_is_public(section: Section) -> bool:
     """Readable by anonymous visitors: what shared caches and crawlers may be given."""
-    return section.audience == Audience.EVERYONE
+    return section.pk in (readable_section_ids(None) or ())
 
 
 # ------------------------------------------------------------------------ writing

@@ -1,4 +1,5 @@
-"""The section permission editor (managers): who reads a section, who may edit its articles."""
+"""The permission editors (managers): who reads a category; who reads a section and who may
+edit its articles. A section inherits its category's readers and may only narrow them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from helpdesk.models import Role
 from tickets.models import Team
 
 from . import services
-from .models import Audience, Section
+from .models import Audience, Category, Section
 from .permissions import manager_required
 
 # Who may edit, as the form offers it; stored as editor roles and teams on the section.
@@ -110,5 +111,60 @@ def section_access(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "knowledge/manage/section_access.html",
         {"section": section, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class CategoryAccessForm(forms.Form):
+    audience = forms.ChoiceField(
+        label=gettext_lazy("Who can read the category"),
+        choices=Audience.choices,
+        widget=forms.RadioSelect,
+    )
+    organizations = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Organizations"),
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=gettext_lazy(
+            "Customers whose verified email belongs to a customer of these organizations."
+        ),
+    )
+
+    @classmethod
+    def for_category(cls, category: Category, data=None) -> CategoryAccessForm:
+        initial = {
+            "audience": category.audience,
+            "organizations": list(category.organizations.all()),
+        }
+        return cls(data, initial=initial)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == Audience.ORGANIZATIONS and not data.get("organizations"):
+            self.add_error("organizations", _("Choose at least one organization."))
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def category_access(request: HttpRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    form = CategoryAccessForm.for_category(
+        category, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_category_access(
+            category,
+            audience=form.cleaned_data["audience"],
+            organizations=list(form.cleaned_data["organizations"]),
+        )
+        messages.success(request, _("Category permissions saved."))
+        return redirect(f"{reverse('knowledge:manage_structure')}#category-{category.pk}")
+    sections = list(category.sections.order_by("position", "id"))
+    return render(
+        request,
+        "knowledge/manage/category_access.html",
+        {"category": category, "form": form, "sections": sections},
         status=400 if request.method == "POST" else 200,
     )

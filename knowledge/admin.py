@@ -28,8 +28,10 @@ from .models import (
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "name_en", "slug", "position"]
+    list_display = ["__str__", "name_en", "slug", "audience", "position"]
     list_editable = ["position"]
+    list_filter = ["audience"]
+    filter_horizontal = ["organizations"]
     prepopulated_fields = {"slug": ["name_en"]}
     search_fields = ["name_ja", "name_en", "slug"]
 

@@ -17,8 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from .bot import mark_bot_questions_led_to_ticket
-from .models import Article, ContactAttempt, Language
+from .models import Article, ArticleTranslation, ContactAttempt, Language
 from .reader_services import _within_rate, mark_searches_led_to_ticket
+from .selectors import visible_filter
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +47,13 @@ def record_contact_event(
     session_key: str,
     count: int = 0,
     article_id: int | None = None,
+    viewer=None,
 ) -> ContactAttempt:
-    """Create the visit on first sight and apply one event to it. Raises BeaconRejected."""
+    """Create the visit on first sight and apply one event to it. Raises BeaconRejected.
+
+    An opened article must be one `viewer` may read (published, not internal, in a category
+    and section whose audience includes them): the beacon cannot confirm hidden ids.
+    """
     if event not in BEACON_EVENTS or not FORM_TOKEN.match(form_token or ""):
         raise BeaconRejected("bad event")
     if language not in Language.values:
@@ -61,7 +67,10 @@ def record_contact_event(
     if event == "suggested" and count > 0:
         rows.update(suggestions_shown=F("suggestions_shown") + min(count, 20))
     elif event == "opened":
+        readable = ArticleTranslation.objects.filter(visible_filter(viewer), article_id=article_id)
         article = Article.objects.filter(pk=article_id, internal=False).first()
+        if article is not None and not readable.exists():
+            article = None
         if article is None:
             raise BeaconRejected("unknown article")
         rows.filter(opened_article__isnull=True).update(

@@ -30,6 +30,7 @@ def contact_beacon(request: HttpRequest, lang: str) -> HttpResponse:
             session_key=session_key,
             count=_small_int(request.POST.get("count")),
             article_id=_small_int(request.POST.get("article")) or None,
+            viewer=request.user,
         )
     except BeaconRejected as error:
         return JsonResponse({"detail": str(error)}, status=400)

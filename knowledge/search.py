@@ -8,12 +8,10 @@ The help center, the contact form's suggestions (and later the widget and the bo
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -26,8 +24,10 @@ from django.db.models.functions import Cast, Greatest, Ln
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from helpdesk.search import index_terms, normalize, query_terms
+from helpdesk.search import index_terms, normalize, query_expression
 
+from . import search_cache
+from .access import readable_section_ids
 from .models import ArticleTranslation
 from .selectors import visible_translations
 
@@ -46,6 +46,11 @@ RANKED_OTHER_CANDIDATES = 100
 SNIPPET_CHARS = 160
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _BREAK = re.compile(r"[\s。、！？!?.,・]")
+# A Latin word being typed, tried as a lexeme prefix: letters and digits, two or more.
+_PREFIX_WORD = re.compile(r"[a-z0-9]{2,32}")
+# Snippets are cut from the start of long bodies only: the first match is nearly always early,
+# and normalizing and scanning a whole long body per shown result costs more than it gives.
+SNIPPET_SOURCE_CHARS = 4000
 
 
 @dataclass
@@ -84,31 +89,81 @@ def refresh_search_vectors(translations: Iterable[ArticleTranslation]) -> None:
 # ------------------------------------------------------------------------ queries
 
 
-def search_articles(query: str, language: str, limit: int = 10, *, viewer=None) -> list[SearchHit]:
+def search_articles(
+    query: str, language: str, limit: int = 10, *, viewer=None, cached: bool = True
+) -> list[SearchHit]:
     """Readable translations in `language` matching `query`, best first, with snippets.
 
     Articles holding every word come first; when they are fewer than `limit`, articles holding
     some of the words follow ("cancel my order" still finds "Cancelling an order").
     Any string is a valid query: it only ever reaches SQL as lexemes made by helpdesk.search.
+    The ranking is remembered for a while (knowledge.search_cache); `cached=False` ranks anew.
     """
     query = (query or "")[:MAX_QUERY_CHARS]
-    every_word = query_terms(query)
-    if every_word is None:
+    every_word = query_expression(query)
+    if not every_word:
         return []
-    rows = list(_ranked(every_word, language, viewer)[:limit])
-    any_word = _any_word_query(query)
-    if any_word is not None and len(rows) < limit:
-        found = [row.pk for row in rows]
-        some = list(_ranked(any_word, language, viewer).exclude(pk__in=found)[: limit - len(rows)])
-        # A partial match far behind the best one ("has", "not"…) is noise, not an answer.
-        best = max([row.rank for row in rows + some], default=0)
-        rows += [row for row in some if row.rank >= best * PARTIAL_MATCH_SHARE]
+    any_word = _any_word_expression(query)
+    rows = _remembered_rows(
+        ("search", language, every_word, any_word, limit),
+        lambda: _rank_search(every_word, any_word, language, viewer, limit),
+        viewer,
+        cached,
+    )
     return [SearchHit(row, row.rank, snippet(row.body_text or row.summary, query)) for row in rows]
 
 
-def _any_word_query(query: str) -> SearchQuery | None:
-    words = [terms for word in normalize(query).split()[:12] if (terms := query_terms(word))]
-    return reduce(operator.or_, words) if len(words) > 1 else None
+def _rank_search(
+    every_word: str, any_word: str, language: str, viewer, limit: int
+) -> list[ArticleTranslation]:
+    rows = list(_ranked(_raw(every_word), language, viewer)[:limit])
+    if any_word and len(rows) < limit:
+        found = [row.pk for row in rows]
+        some = list(
+            _ranked(_raw(any_word), language, viewer).exclude(pk__in=found)[: limit - len(rows)]
+        )
+        # A partial match far behind the best one ("has", "not"…) is noise, not an answer.
+        best = max([row.rank for row in rows + some], default=0)
+        rows += [row for row in some if row.rank >= best * PARTIAL_MATCH_SHARE]
+    return rows
+
+
+def _remembered_rows(parts: tuple, rank, viewer, cached: bool) -> list[ArticleTranslation]:
+    """`rank()`'s rows, or the remembered ranking's rows read again through the visibility
+    filter (one query by primary key)."""
+    if not cached:
+        return rank()
+    key = search_cache.ranking_key(
+        *parts, search_cache.audience_stamp(readable_section_ids(viewer))
+    )
+    ranking = search_cache.remembered(key)
+    if ranking is None:
+        rows = rank()
+        search_cache.remember(key, [(row.pk, row.rank) for row in rows])
+        return rows
+    if not ranking:
+        return []
+    ranks = dict(ranking)
+    rows = {
+        row.pk: row
+        for row in visible_translations(viewer)
+        .filter(pk__in=ranks)
+        .select_related("article__section__category")
+        .defer("body", "body_html", "search_vector")
+    }
+    for pk, row in rows.items():
+        row.rank = ranks[pk]
+    return [rows[pk] for pk, _rank in ranking if pk in rows]
+
+
+def _raw(expression: str) -> SearchQuery:
+    return SearchQuery(expression, search_type="raw", config=SEARCH_CONFIG)
+
+
+def _any_word_expression(query: str) -> str:
+    """Any of the words, as a raw tsquery ('' for a query of one word)."""
+    words = [f"({e})" for w in normalize(query).split()[:12] if (e := query_expression(w))]
+    return " | ".join(words) if len(words) > 1 else ""
 
 
 class TitleLexemes(Func):
@@ -153,25 +208,44 @@ def _ranked(search_query: SearchQuery, language: str, viewer) -> QuerySet[Articl
 
 
 def suggest_articles(
-    query: str, language: str, limit: int = 5, *, viewer=None
+    query: str, language: str, limit: int = 5, *, viewer=None, cached: bool = True
 ) -> list[ArticleTranslation]:
-    """Search-as-you-type: full-text hits first, then titles containing the half-typed text.
+    """Search-as-you-type: full-text hits first, then articles the half-typed text begins.
 
-    The title fallback catches a word still being typed ("passw"), which has no lexeme yet.
+    A Latin word still being typed ("passw") has no lexeme yet: the last word is also tried
+    as a prefix of lexemes ('passw':*, through the same GIN index). Japanese needs no such
+    step, a partly typed word's character pairs are already in the index.
     """
     query = (query or "")[:MAX_QUERY_CHARS]
-    found = [hit.translation for hit in search_articles(query, language, limit, viewer=viewer)]
-    typed = normalize(query)
-    if len(found) < limit and len(typed) >= 2:
-        found += list(
-            visible_translations(viewer, language)
-            .filter(title__icontains=typed)
-            .exclude(pk__in=[t.pk for t in found])
-            .select_related("article")
-            .defer("body", "body_html", "body_text", "search_vector")
-            .order_by("article__position", "id")[: limit - len(found)]
-        )
+    found = [
+        hit.translation
+        for hit in search_articles(query, language, limit, viewer=viewer, cached=cached)
+    ]
+    typed = _typed_prefix_expression(query)
+    if len(found) < limit and typed:
+        seen = [t.pk for t in found]
+        found += [
+            row
+            for row in _remembered_rows(
+                ("prefix", language, typed, limit),
+                lambda: list(_ranked(_raw(typed), language, viewer)[:limit]),
+                viewer,
+                cached,
+            )
+            if row.pk not in seen
+        ][: limit - len(found)]
     return found
+
+
+def _typed_prefix_expression(query: str) -> str:
+    """Every word but the last as searched, and the last as a prefix ('' if not Latin)."""
+    words = normalize(query).split()[:12]
+    last = words[-1] if words else ""
+    if not _PREFIX_WORD.fullmatch(last):
+        return ""
+    escaped = last.replace("'", "''")
+    head = query_expression(" ".join(words[:-1]))
+    return f"{head} & '{escaped}':*" if head else f"'{escaped}':*"
 
 
 # ------------------------------------------------------------------------ snippets
@@ -197,7 +271,7 @@ def highlight_terms(text: str, query: str) -> list[str]:
 
 def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> SafeString:
     """An escaped excerpt of `text` around the first query word it holds, words in <mark>."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = unicodedata.normalize("NFKC", (text or "")[:SNIPPET_SOURCE_CHARS])
     terms = highlight_terms(text, query)
     if not terms:
         return _excerpt(text, 0, width, [])

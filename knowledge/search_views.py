@@ -38,7 +38,8 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
     # Staff searching (checking an answer, following a gap report) is not what customers ask.
     if query and not is_staff_viewer(request.user):
         # A session ties the search to a contact form sent afterwards (knowledge-gap reports).
-        request.session["kb_reader"] = True
+        if not request.session.get("kb_reader"):  # a write only on the first search
+            request.session["kb_reader"] = True
         if request.session.session_key is None:
             request.session.save()
         log = log_search(

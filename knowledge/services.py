@@ -27,6 +27,7 @@ from .models import (
     Section,
 )
 from .search import refresh_search_vectors
+from .structure import bump_version
 
 SLUG_CHARS = 80
 
@@ -208,6 +209,21 @@ def set_section_access(
     return section
 
 
+@transaction.atomic
+def set_category_access(
+    category: Category, *, audience: str, organizations: Sequence = ()
+) -> Category:
+    """Who reads `category`: its sections inherit this and may only narrow it.
+
+    `updated_at` moves (cached pages revalidate) and the help tree's version with the save.
+    """
+    category.audience = audience
+    category.full_clean()
+    category.save()
+    category.organizations.set(organizations if audience == Audience.ORGANIZATIONS else [])
+    return category
+
+
 # ------------------------------------------------------------------------ the article editor
 
 
@@ -309,3 +325,6 @@ def move_in_order(node: Category | Section, direction: int) -> None:
     for position, item in enumerate(ordered, start=1):
         if item.position != position:
             model.objects.filter(pk=item.pk).update(position=position)
+    # Updates send no signals: the cached tree (knowledge.structure) learns of the new order.
+    bump_version()
+    transaction.on_commit(bump_version)

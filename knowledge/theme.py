@@ -8,6 +8,7 @@ this site. Read once a minute at most per process (cache), so a page costs no qu
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -76,16 +77,29 @@ def cache_key() -> str:
     return f"kb-theme:v1:{connection.settings_dict['NAME']}"
 
 
+# This process's copy, asked of the shared cache again after LOCAL_SECONDS: a page asks for
+# the theme three or four times (ETag, stylesheet link, header, footer).
+LOCAL_SECONDS = 1.0
+_local: dict[str, tuple[Theme, float]] = {}
+
+
 def current_theme() -> Theme:
-    theme = cache.get(cache_key())
+    key = cache_key()
+    now = time.monotonic()
+    mine = _local.get(key)
+    if mine is not None and now - mine[1] < LOCAL_SECONDS:
+        return mine[0]
+    theme = cache.get(key)
     if theme is None:
         theme = _load()
-        cache.set(cache_key(), theme, CACHE_SECONDS)
+        cache.set(key, theme, CACHE_SECONDS)
+    _local[key] = (theme, now)
     return theme
 
 
 def forget_theme() -> None:
     cache.delete(cache_key())
+    _local.pop(cache_key(), None)
 
 
 def _load() -> Theme:

@@ -32,6 +32,11 @@ urlpatterns = [
     path("manage/structure/move/", manage_views.move, name="manage_move"),
     path("manage/structure/add/", manage_views.add_node, name="manage_add_node"),
     path(
+        "manage/structure/category/<int:pk>/access/",
+        access_views.category_access,
+        name="manage_category_access",
+    ),
+    path(
         "manage/structure/section/<int:pk>/access/",
         access_views.section_access,
         name="manage_section_access",

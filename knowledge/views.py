@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from helpdesk.i18n import LANGUAGE_CODES, help_language
 
-from . import seo
+from . import search_cache, seo
 from .caching import cacheable_page, page_etag, private_page
 from .forms import FeedbackForm
 from .models import Category, Section
@@ -29,6 +30,7 @@ from .selectors import (
     section_listing,
 )
 
+STAMP_SECONDS = 60
 # What the page says after a vote: ?feedback=<state> (a URL of its own, so caches keep apart).
 FEEDBACK_STATES = {"voted-yes", "voted-no", "thanks", "limited"}
 
@@ -133,16 +135,34 @@ def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -
     state = state if state in FEEDBACK_STATES else ""
     if request.user.is_authenticated:
         return private_page(_render_article(request, page, state))
-    count, newest = article_page_stamp(request.user, page)
+    count, newest = _remembered_stamp(request.user, page)
+    etag = page_etag(page.translation.pk, count, newest.isoformat(), state)
     return cacheable_page(
         request,
-        etag=page_etag(page.translation.pk, count, newest.isoformat(), state),
+        etag=etag,
         last_modified=newest,
-        render=lambda: _render_article(request, page, state),
+        # What the ETag covers is the same for every anonymous visitor: the related list is
+        # rendered once per ETag and kept (the feedback form, with its CSRF token, is not).
+        render=lambda: _render_article(request, page, state, fragment_key=etag),
     )
 
 
-def _render_article(request: HttpRequest, page: ArticlePage, state: str) -> HttpResponse:
+def _remembered_stamp(viewer, page: ArticlePage):
+    """article_page_stamp for anonymous visitors, kept for STAMP_SECONDS under the content
+    and tree versions (any article, section or category write moves one of them); only an
+    article coming live on schedule, which writes nothing, waits up to that long to count."""
+    translation = page.translation
+    key = search_cache.ranking_key("article-stamp", translation.pk, translation.updated_at)
+    stamp = cache.get(key)
+    if stamp is None:
+        stamp = article_page_stamp(viewer, page)
+        cache.set(key, stamp, STAMP_SECONDS)
+    return stamp
+
+
+def _render_article(
+    request: HttpRequest, page: ArticlePage, state: str, fragment_key: str = ""
+) -> HttpResponse:
     translation = page.translation
     assert translation is not None
     lang = translation.language
@@ -168,7 +188,9 @@ def _render_article(request: HttpRequest, page: ArticlePage, state: str) -> Http
         "article": page.article,
         "translation": translation,
         "crumbs": crumbs,
-        "related": related_translations(request.user, translation),
+        # Called by the template only when the related list is not already rendered.
+        "load_related": lambda: related_translations(request.user, translation),
+        "fragment_key": fragment_key,
         "other_translations": [t for code, t in page.others.items() if code != lang],
         "feedback_state": state,
         "feedback_form": FeedbackForm(),

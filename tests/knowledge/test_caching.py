@@ -84,3 +84,19 @@ def test_signed_in_viewers_get_a_private_uncached_page(customer_client, article)
     assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     assert not response.has_header("ETag")
     assert translation_of(article, "en").title in response.content.decode()
+
+
+def test_repeat_views_reuse_the_stamp_and_the_related_list(
+    client, article, section, django_assert_max_num_queries
+):
+    make_article(section, en=("Delivery to islands", "Longer."))
+    url = article_url(article, "en")
+    first = client.get(url)
+    assert "Delivery to islands" in first.content.decode()
+
+    with django_assert_max_num_queries(1):  # the article itself, read through the rules
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    with django_assert_max_num_queries(2):
+        again = client.get(url)
+    assert again.status_code == 200 and "Delivery to islands" in again.content.decode()
+    assert again["ETag"] == first["ETag"]

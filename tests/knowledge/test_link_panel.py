@@ -21,10 +21,17 @@ def agent_client():
     return client
 
 
+def _ticket_page_and_panels(client, ticket) -> str:
+    """The ticket page, and its side panels if the page fetches them after showing."""
+    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    sidebar = client.get(f"/agent/tickets/{ticket.pk}/sidebar/")
+    return page + (sidebar.content.decode() if sidebar.status_code == 200 else "")
+
+
 def test_the_ticket_page_shows_the_panel_in_the_customers_language(agent_client):
     ticket = TicketFactory(customer=CustomerFactory(language="en-US"))
 
-    page = agent_client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = _ticket_page_and_panels(agent_client, ticket)
 
     assert "data-kb-link-panel" in page and 'data-search-url="/help/manage/link-search/"' in page
     assert '<option value="en" selected>' in page
@@ -34,7 +41,7 @@ def test_the_ticket_page_shows_the_panel_in_the_customers_language(agent_client)
 def test_a_customer_without_a_language_gets_japanese(agent_client):
     ticket = TicketFactory(customer=CustomerFactory(language=""))
 
-    page = agent_client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = _ticket_page_and_panels(agent_client, ticket)
 
     assert '<option value="ja" selected>' in page
 

@@ -67,19 +67,34 @@ class TranslatedNames(models.Model):
         return getattr(self, f"description_{language}", "")
 
 
-class Category(TranslatedNames):
-    class Meta(TranslatedNames.Meta):
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
-
-
 class Audience(models.TextChoices):
-    """Who may read a section's articles (knowledge.access turns this into a query filter)."""
+    """Who may read a category's or a section's articles (knowledge.access: a query filter).
+
+    A section inherits its category's audience and may only narrow it: a reader must be in
+    both. "Everyone" on a section therefore means "everyone the category lets in".
+    """
 
     EVERYONE = "everyone", _("Everyone")
     SIGNED_IN = "signed_in", _("Signed-in customers")
     ORGANIZATIONS = "organizations", _("Customers of chosen organizations")
     AGENTS = "agents", _("Agents only")
+
+
+class Category(TranslatedNames):
+    audience = models.CharField(
+        _("who can read"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    organizations = models.ManyToManyField(
+        "customers.Organization",
+        blank=True,
+        related_name="+",
+        verbose_name=_("organizations"),
+        help_text=_("Used when the category is for customers of chosen organizations."),
+    )
+
+    class Meta(TranslatedNames.Meta):
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
 
 class Section(TranslatedNames):
@@ -255,191 +270,3 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class ArticleFeedback(models.Model):
-    """One "was this helpful?" answer per translation and browser session (a re-vote updates)."""
-
-    translation = models.ForeignKey(
-        ArticleTranslation, on_delete=models.CASCADE, related_name="feedback"
-    )
-    helpful = models.BooleanField(_("helpful"))
-    comment = models.TextField(_("comment"), blank=True, max_length=2000)
-    session_key = models.CharField(max_length=64)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("article feedback")
-        verbose_name_plural = _("article feedback")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["translation", "session_key"], name="knowledge_one_vote_per_session"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{'helpful' if self.helpful else 'not helpful'} (translation {self.translation_id})"
-
-
-class SearchSource(models.TextChoices):
-    HELP_CENTER = "help", _("Help center")
-    CONTACT_FORM = "contact", _("Contact form")
-
-
-class SearchQueryLog(models.Model):
-    """One search a person ran, for the knowledge-gap reports (no results, led to a ticket…)."""
-
-    query = models.CharField(max_length=256)
-    language = models.CharField(max_length=2, choices=Language.choices)
-    source = models.CharField(
-        max_length=10, choices=SearchSource.choices, default=SearchSource.HELP_CENTER
-    )
-    result_count = models.PositiveIntegerField(default=0)
-    clicked_article = models.ForeignKey(
-        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    clicked_at = models.DateTimeField(null=True, blank=True)
-    led_to_ticket = models.BooleanField(default=False)
-    session_key = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("search")
-        verbose_name_plural = _("searches")
-
-    def __str__(self) -> str:
-        return self.query
-
-
-class ContactAttempt(models.Model):
-    """One contact-form visit, for deflection counting: suggestions shown, article opened, sent?
-
-    Keyed by the form's own one-time token (no personal data): the page's beacons create and
-    update it, and the ticket the form opens (channel "web") marks it sent.
-    """
-
-    form_token = models.CharField(max_length=64, unique=True)
-    session_key = models.CharField(max_length=64, blank=True, db_index=True)
-    language = models.CharField(max_length=2, choices=Language.choices)
-    suggestions_shown = models.PositiveIntegerField(default=0)
-    opened_article = models.ForeignKey(
-        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    opened_at = models.DateTimeField(null=True, blank=True)
-    ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("contact form visit")
-        verbose_name_plural = _("contact form visits")
-
-    def __str__(self) -> str:
-        return f"contact {self.pk} ({self.language})"
-
-    @property
-    def deflected(self) -> bool:
-        return bool(self.suggestions_shown and self.opened_article_id and not self.submitted_at)
-
-
-class BotSource(models.TextChoices):
-    CONTACT_FORM = "contact", _("Contact form")
-    WIDGET = "widget", _("Chat widget")
-
-
-class BotQuestion(models.Model):
-    """One question put to the answer bot, what it offered, and whether that solved it.
-
-    `token` is the asker's handle on this row (the "this solved my problem" button sends it
-    back); no name or address is kept, and the question is cut like a search query.
-    """
-
-    token = models.CharField(max_length=43, unique=True)
-    source = models.CharField(max_length=10, choices=BotSource.choices)
-    language = models.CharField(max_length=2, choices=Language.choices)
-    question = models.CharField(max_length=256)
-    offered = ArrayField(models.PositiveBigIntegerField(), default=list, blank=True)
-    confidence = models.FloatField(default=0)
-    # The contact form's one-time token, when asked from it: a ticket sent afterwards by the
-    # same form means the answer did not solve it.
-    form_token = models.CharField(max_length=64, blank=True, db_index=True)
-    solved_article = models.ForeignKey(
-        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    solved_at = models.DateTimeField(null=True, blank=True)
-    led_to_ticket = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("bot question")
-        verbose_name_plural = _("bot questions")
-
-    def __str__(self) -> str:
-        return self.question
-
-
-def article_image_path(instance: ArticleImage, filename: str) -> str:
-    return f"knowledge/images/{instance.token[:2]}/{instance.token}.{instance.extension}"
-
-
-class ArticleImage(models.Model):
-    """An image uploaded for article bodies, served by the help center at /help/images/…"""
-
-    token = models.CharField(max_length=32, unique=True)
-    file = models.FileField(upload_to=article_image_path, max_length=200)
-    content_type = models.CharField(max_length=40)
-    extension = models.CharField(max_length=5)
-    original_name = models.CharField(max_length=255, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("article image")
-        verbose_name_plural = _("article images")
-
-    def __str__(self) -> str:
-        return self.original_name or self.token
-
-    @property
-    def url(self) -> str:
-        return f"/help/images/{self.token}.{self.extension}"
-
-
-class HelpCenterTheme(models.Model):
-    """How the public help center looks: one row, edited by admins (knowledge.theme)."""
-
-    brand_name = models.CharField(_("brand name"), max_length=60, blank=True)
-    accent_color = models.CharField(_("accent colour"), max_length=7, blank=True)
-    header_color = models.CharField(_("header colour"), max_length=7, blank=True)
-    logo = models.ForeignKey(
-        ArticleImage,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("logo"),
-    )
-    # One link a line, "Label | https://…" (kept as the admin typed it; parsed by knowledge.theme).
-    header_links = models.TextField(_("header links"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("help center theme")
-        verbose_name_plural = _("help center theme")
-
-    def __str__(self) -> str:
-        return self.brand_name or "theme"
