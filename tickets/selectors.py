@@ -6,26 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
-from operator import or_
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
-    Exists,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
 )
 from django.shortcuts import get_object_or_404
 
-from customers.models import Identity
 from helpdesk.models import User
-from helpdesk.search import query_terms, rank
 
 from .access import can_see_id, visible_related, visible_tickets
 from .inbox import (  # noqa: F401 - the inbox's reads, as callers have always found them here
     DEFAULT_VIEW,
+    INBOX_COUNT_CAP,
     INBOX_LIMIT,
     INBOX_VIEWS,
     Inbox,
@@ -41,12 +35,17 @@ from .models import (
     Attachment,
     Macro,
     Message,
-    Tag,
     Team,
     Ticket,
     TicketLink,
 )
-from .search_query import TicketQuery, parse_ticket_query
+from .search_results import (  # noqa: F401 - the search's reads, as callers found them here
+    SEARCH_CANDIDATES,
+    SEARCH_LIMIT,
+    search_ids,
+    search_rows,
+    search_tickets,
+)
 
 
 def ticket_for_agent(*, ticket_id: int, viewer: User) -> Ticket:
@@ -178,98 +177,3 @@ def tickets_for_api(
     if updated_after is not None:
         tickets = tickets.filter(updated_at__gt=updated_after)
     return tickets
-
-
-# Ranked results: past the best fifty an agent refines the query rather than scrolls, and half
-# the rows halves the page's rendering, which is most of its time.
-SEARCH_LIMIT = 50
-SEARCH_CANDIDATES = 1000
-
-
-def search_tickets(
-    *,
-    viewer: User,
-    query: str | TicketQuery,
-    limit: int = SEARCH_LIMIT,
-    within: QuerySet[Ticket] | None = None,
-) -> list[Ticket]:
-    """Tickets matching a search box string, best match first (then latest activity).
-
-    Two queries whatever the size (rows, then their tags). `within` narrows the search to a
-    queryset the caller already filtered (the API's other parameters).
-    """
-    tickets = ticket_search_queryset(viewer=viewer, query=query, within=within)
-    if tickets is None:
-        return []
-    return list(with_row_columns(tickets, viewer)[:limit])
-
-
-def ticket_search_queryset(
-    *, viewer: User, query: str | TicketQuery, within: QuerySet[Ticket] | None = None
-) -> QuerySet[Ticket] | None:
-    """The ordered matches, or None when the query asks for nothing (never "everything")."""
-    if not viewer.is_staff_member:
-        raise PermissionDenied
-    parsed = query if isinstance(query, TicketQuery) else parse_ticket_query(query)
-    text_query = query_terms(parsed.text) if parsed.text else None
-    if text_query is None and not parsed.has_filters:
-        return None  # empty, or only punctuation: matching every ticket would be a lie
-    tickets = _operator_filtered(visible_tickets(viewer, within), parsed, viewer)
-    if text_query is None:
-        return tickets.order_by("-updated_at", "-id")
-    # Rank the most recent matches, not all of them: a word like 「返品」 matches a tenth of a
-    # million tickets, and ranking each one means reading its whole search vector. An agent
-    # looks for a recent conversation; an older one is found by adding a word or an operator.
-    candidates = (
-        tickets.filter(search_vector=text_query)
-        .order_by("-updated_at", "-id")
-        .values("pk")[:SEARCH_CANDIDATES]
-    )
-    return (
-        Ticket.objects.filter(pk__in=candidates)
-        .annotate(rank=rank(text_query))
-        .order_by("-rank", "-updated_at", "-id")
-    )
-
-
-def _operator_filtered(
-    tickets: QuerySet[Ticket], query: TicketQuery, viewer: User
-) -> QuerySet[Ticket]:
-    if query.statuses:
-        tickets = tickets.filter(status__in=query.statuses)
-    if query.priorities:
-        tickets = tickets.filter(priority__in=query.priorities)
-    if query.channels:
-        tickets = tickets.filter(channel__in=query.channels)
-    for name in query.tags:  # each tag must be there: one EXISTS each, no duplicate rows
-        tagged = Tag.tickets.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=name)
-        tickets = tickets.filter(Exists(tagged))
-    if query.teams:
-        tickets = tickets.filter(reduce(or_, (Q(team__name__iexact=team) for team in query.teams)))
-    if query.assignees:
-        tickets = tickets.filter(reduce(or_, (_assignee_is(v, viewer) for v in query.assignees)))
-    if query.senders:
-        tickets = tickets.filter(reduce(or_, (_sender_is(value) for value in query.senders)))
-    return tickets
-
-
-def _assignee_is(value: str, viewer: User) -> Q:
-    if value == "me":
-        return Q(assignee=viewer)
-    if value == "none":
-        return Q(assignee__isnull=True)
-    if "@" in value:
-        return Q(assignee__email__iexact=value)
-    return Q(assignee__email__istartswith=f"{value}@") | Q(assignee__name__iexact=value)
-
-
-def _sender_is(value: str) -> Q:
-    """from: matches part of the customer's email, name, or any of their channel handles."""
-    handles = Identity.objects.filter(customer=OuterRef("customer_id")).filter(
-        Q(handle__icontains=value) | Q(handle__iexact=value.lstrip("@"))
-    )
-    return (
-        Q(customer__email__icontains=value)
-        | Q(customer__name__icontains=value)
-        | Q(Exists(handles))
-    )

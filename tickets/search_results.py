@@ -1,0 +1,175 @@
+"""The agent's ticket search: which tickets match a search box string, best first.
+
+A common word matches a tenth of a million tickets (「返品」, "refund"); ranking every match
+means reading every match's search vector, and even finding the most recent matches through the
+GIN index means visiting every matching row to learn its date. So a search is answered in two
+bounded steps, both ordered by recency first:
+
+1. Walk the newest tickets (the view's own recency index, RECENT_WINDOW rows at most) and keep
+   the first SEARCH_CANDIDATES that match. For the words agents type, a full page of matches
+   turns up within a few thousand tickets; the walk stops there.
+2. Only when that finds less than a page (a rare word: an order number, a name, an old
+   conversation) does the GIN index answer for every ticket, most recent matches first. Rare
+   words have few matches, which is what the GIN index is fast at.
+
+The candidates are then ranked (ts_rank, weights of helpdesk.search) and the best `limit` ids
+returned; only those rows are read in full. No count of all matches is ever made: the page says
+"the 50 best matches", never "112,345 tickets".
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from customers.models import Identity
+from helpdesk.models import User
+from helpdesk.search import RANK_WEIGHTS, SEARCH_CONFIG, query_expression
+
+from .access import visible_tickets
+from .inbox import ticket_rows, with_row_columns
+from .inbox_rows import TicketRow
+from .models import Tag, Ticket
+from .search_query import TicketQuery, parse_ticket_query
+
+# Past the best fifty an agent refines the query rather than scrolls.
+SEARCH_LIMIT = 50
+# How many of the most recent matches are ranked.
+SEARCH_CANDIDATES = 200
+# How many of the newest tickets step 1 looks through before asking the GIN index.
+RECENT_WINDOW = 4000
+
+# One statement. `recent`: the first candidates among the newest tickets (the walk stops at
+# SEARCH_CANDIDATES matches or RECENT_WINDOW tickets). Only when that is less than a page does
+# the second branch run (a one-time filter: otherwise PostgreSQL never starts it): every match
+# from the GIN index, materialized so that PostgreSQL cannot walk the recency index instead (it
+# likes to when it overestimates the matches, and would then read a great many tickets to find
+# a few), and the latest of them. Then the candidates are ranked and the best ids returned.
+_SEARCH = """
+WITH recent AS MATERIALIZED (
+    SELECT walk.pk, walk.updated_at, walk.search_vector FROM ({walk}) AS walk
+     WHERE walk.search_vector @@ to_tsquery(%s::regconfig, %s)
+     LIMIT %s
+), enough AS MATERIALIZED (SELECT count(*) >= %s AS yes FROM recent)
+SELECT candidates.pk FROM (
+    SELECT pk, updated_at, search_vector FROM recent WHERE (SELECT yes FROM enough)
+    UNION ALL
+    SELECT * FROM (
+        WITH matches AS MATERIALIZED ({matches})
+        SELECT ticket.id AS pk, ticket.updated_at, ticket.search_vector
+          FROM (SELECT pk FROM matches ORDER BY updated_at DESC, pk DESC LIMIT %s) AS latest
+          JOIN tickets_ticket ticket ON ticket.id = latest.pk
+    ) AS older WHERE NOT (SELECT yes FROM enough)
+) AS candidates
+ORDER BY ts_rank(%s::real[], candidates.search_vector, to_tsquery(%s::regconfig, %s), 1) DESC,
+         candidates.updated_at DESC, candidates.pk DESC
+LIMIT %s
+"""
+
+
+def search_rows(
+    *, viewer: User, query: str | TicketQuery, limit: int = SEARCH_LIMIT
+) -> list[TicketRow]:
+    """The inbox rows (tickets.inbox_rows.TicketRow) of the best matches: two queries."""
+    ids = search_ids(viewer=viewer, query=query, limit=limit)
+    return ticket_rows(ids, viewer)
+
+
+def search_tickets(
+    *,
+    viewer: User,
+    query: str | TicketQuery,
+    limit: int = SEARCH_LIMIT,
+    within: QuerySet[Ticket] | None = None,
+) -> list[Ticket]:
+    """Tickets matching a search box string, best match first (then latest activity), as models
+    with the inbox's row columns (the API serializes them). `within` narrows the search to a
+    queryset the caller already filtered (the API's other parameters)."""
+    ids = search_ids(viewer=viewer, query=query, limit=limit, within=within)
+    found = {t.pk: t for t in with_row_columns(Ticket.objects.filter(pk__in=ids), viewer)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def search_ids(
+    *,
+    viewer: User,
+    query: str | TicketQuery,
+    limit: int = SEARCH_LIMIT,
+    within: QuerySet[Ticket] | None = None,
+) -> list[int]:
+    """The ids of the best `limit` matches in order ([] when the query asks for nothing: an
+    empty query, or only punctuation, never means "every ticket")."""
+    if not viewer.is_staff_member:
+        raise PermissionDenied
+    parsed = query if isinstance(query, TicketQuery) else parse_ticket_query(query)
+    expression = query_expression(parsed.text) if parsed.text else ""
+    if not expression and not parsed.has_filters:
+        return []
+    tickets = _operator_filtered(visible_tickets(viewer, within), parsed, viewer).order_by(
+        "-updated_at", "-id"
+    )
+    if not expression:
+        return list(tickets.values_list("pk", flat=True)[:limit])
+    candidates = max(SEARCH_CANDIDATES, limit)
+    newest = tickets.values("pk", "updated_at", "search_vector")[:RECENT_WINDOW]
+    walk, walk_params = newest.query.sql_with_params()
+    text = SearchQuery(expression, search_type="raw", config=SEARCH_CONFIG)
+    every = tickets.filter(search_vector=text).order_by().values("pk", "updated_at")
+    matches, match_params = every.query.sql_with_params()
+    params = [
+        *walk_params,
+        *(SEARCH_CONFIG, expression, candidates, limit),
+        *match_params,
+        *(candidates, RANK_WEIGHTS, SEARCH_CONFIG, expression, limit),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_SEARCH.format(walk=walk, matches=matches), params)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _operator_filtered(
+    tickets: QuerySet[Ticket], query: TicketQuery, viewer: User
+) -> QuerySet[Ticket]:
+    if query.statuses:
+        tickets = tickets.filter(status__in=query.statuses)
+    if query.priorities:
+        tickets = tickets.filter(priority__in=query.priorities)
+    if query.channels:
+        tickets = tickets.filter(channel__in=query.channels)
+    for name in query.tags:  # each tag must be there: one EXISTS each, no duplicate rows
+        tagged = Tag.tickets.through.objects.filter(ticket_id=OuterRef("pk"), tag__name=name)
+        tickets = tickets.filter(Exists(tagged))
+    if query.teams:
+        tickets = tickets.filter(reduce(or_, (Q(team__name__iexact=team) for team in query.teams)))
+    if query.assignees:
+        tickets = tickets.filter(reduce(or_, (_assignee_is(v, viewer) for v in query.assignees)))
+    if query.senders:
+        tickets = tickets.filter(reduce(or_, (_sender_is(value) for value in query.senders)))
+    return tickets
+
+
+def _assignee_is(value: str, viewer: User) -> Q:
+    if value == "me":
+        return Q(assignee=viewer)
+    if value == "none":
+        return Q(assignee__isnull=True)
+    if "@" in value:
+        return Q(assignee__email__iexact=value)
+    return Q(assignee__email__istartswith=f"{value}@") | Q(assignee__name__iexact=value)
+
+
+def _sender_is(value: str) -> Q:
+    """from: matches part of the customer's email, name, or any of their channel handles."""
+    handles = Identity.objects.filter(customer=OuterRef("customer_id")).filter(
+        Q(handle__icontains=value) | Q(handle__iexact=value.lstrip("@"))
+    )
+    return (
+        Q(customer__email__icontains=value)
+        | Q(customer__name__icontains=value)
+        | Q(Exists(handles))
+    )
