@@ -6,6 +6,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("tickets/<int:pk>/", views.ticket_detail, name="detail"),
+    path("tickets/<int:pk>/sidebar/", views.ticket_sidebar, name="sidebar"),
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:pk>/update/", views.ticket_update, name="update"),
     path("tickets/<int:pk>/merge/", views_bulk.ticket_merge, name="merge"),

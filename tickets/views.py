@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,11 +19,12 @@ from customers.privacy import can_block, sees_contact_details
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
 
-from . import notifications, panels, presence, selectors, services
+from . import panels, presence, selectors, services, timeline
 from .downloads import attachment_response
 from .forms import CollisionFields, ReplyForm, TicketPropertiesForm
 from .inbox_rows import build_rows
 from .models import Priority, Status
+from .opened import mark_ticket_opened
 from .paging import InvalidCursor
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 
@@ -36,13 +41,15 @@ def inbox(request):
         "current_view": "" if query else box.current,
         "current": box.current_view,
         "return_view": box.current,
-        "counts": selectors.inbox_counts(viewer=request.user, inbox=box),
+        "counts": selectors.inbox_counts(
+            viewer=request.user, inbox=box, cap=selectors.INBOX_COUNT_CAP
+        ),
         "show_contact_details": show_contact,
         "query": query,
     }
     if query:
         parsed = parse_ticket_query(query)
-        tickets = selectors.search_tickets(viewer=request.user, query=parsed)
+        tickets = selectors.search_rows(viewer=request.user, query=parsed)
         context.update(
             search_hints=parsed.hints,
             search_limit=selectors.SEARCH_LIMIT,
@@ -78,15 +85,21 @@ def inbox(request):
 
 
 def _ticket_context(request, ticket, reply_form=None, collision=None):
-    timeline = list(selectors.ticket_timeline(ticket=ticket))
+    """The ticket page itself: conversation, composer and properties. The customer's details
+    and the other apps' panels come from ticket_sidebar, fetched once the page is shown, so
+    the page answers in a fixed, small number of queries whatever apps are installed."""
+    show_contact = sees_contact_details(request.user)
+    messages_ = timeline.timeline_messages(ticket=ticket)
     agents = list(selectors.assignable_agents())
+    prefetch_related_objects([ticket], "tags")  # the properties form shows them twice
     return {
         "ticket": ticket,
-        "customer_panel": customer_selectors.customer_panel(customer=ticket.customer),
-        "show_contact_details": sees_contact_details(request.user),
-        "timeline": timeline,
-        "last_message_id": timeline[-1].pk if timeline else 0,
-        "other_tickets": selectors.customer_other_tickets(ticket=ticket, viewer=request.user),
+        "show_contact_details": show_contact,
+        "timeline": messages_,
+        "timeline_html": timeline.render_timeline(
+            messages_, ticket=ticket, show_contact_details=show_contact
+        ),
+        "last_message_id": messages_[-1].pk if messages_ else 0,
         "agents": agents,
         "mention_agents": [
             {"handle": agent.email.split("@")[0], "name": agent.display_name}
@@ -97,7 +110,6 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
         "reply_form": reply_form or ReplyForm(),
         "collision": collision,
         "properties_form": TicketPropertiesForm(),  # its choices label the sidebar selects
-        "panels": panels.render_panels(request, ticket),
         "viewers": [v for v in presence.viewers(ticket.pk) if v["id"] != request.user.pk],
         "merged_into": ticket.merged_into_id,
         "links": selectors.ticket_links(ticket=ticket, viewer=request.user),
@@ -109,20 +121,46 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
 @require_GET
 def ticket_detail(request, pk: int):
     ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
-    services.mark_ticket_seen(ticket=ticket, user=request.user)
     if request.htmx and request.GET.get("part") == "timeline":
+        services.mark_ticket_seen(ticket=ticket, user=request.user)
+        show_contact = sees_contact_details(request.user)
+        messages_ = timeline.timeline_messages(ticket=ticket)
         context = {
-            "ticket": ticket,
-            "timeline": selectors.ticket_timeline(ticket=ticket),
-            "show_contact_details": sees_contact_details(request.user),
+            "timeline": messages_,
+            "timeline_html": timeline.render_timeline(
+                messages_, ticket=ticket, show_contact_details=show_contact
+            ),
         }
         return render(request, "tickets/_timeline.html", context)
     # Opening a ticket shows the customer's personal data: audited (once per 10 minutes).
     customer_audit.customer_access_record_from_ticket(
         request=request, customer_id=ticket.customer_id, ticket_id=ticket.pk
     )
-    notifications.mark_read(user=request.user, ticket_id=ticket.pk)
+    mark_ticket_opened(ticket=ticket, user=request.user)
     return render(request, "tickets/ticket.html", _ticket_context(request, ticket))
+
+
+@staff_required
+@require_GET
+def ticket_sidebar(request, pk: int):
+    """The ticket page's side panels below the properties: the customer's notes, orders,
+    identities and other tickets, then every panel other apps registered."""
+    ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    customer_audit.customer_access_record_from_ticket(
+        request=request, customer_id=ticket.customer_id, ticket_id=ticket.pk
+    )
+    # Panels build their links and "next" targets from the request: they belong to the ticket
+    # page, not to this fragment's URL.
+    page_request = copy.copy(request)
+    page_request.path = page_request.path_info = reverse("tickets:detail", args=[ticket.pk])
+    context = {
+        "ticket": ticket,
+        "customer_panel": customer_selectors.customer_panel(customer=ticket.customer),
+        "show_contact_details": sees_contact_details(request.user),
+        "other_tickets": selectors.customer_other_tickets(ticket=ticket, viewer=request.user),
+        "panels": panels.render_panels(page_request, ticket),
+    }
+    return render(request, "tickets/_sidebar.html", context)
 
 
 @staff_required

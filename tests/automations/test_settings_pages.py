@@ -14,6 +14,7 @@ from automations.models import (
     WebhookEndpoint,
 )
 from tests.factories import UserFactory
+from tests.tickets.page import ticket_page_html
 from tickets.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +221,6 @@ def test_run_log_and_ticket_panel_show_what_happened(manager_client, receive):
     assert "Prioritise" in log and f"#{ticket.pk}" in log
     bad = manager_client.get(BASE + "log/", {"ticket": "1 OR 1=1"})
     assert bad.status_code == 200 and "digits only" in bad.content.decode()
-    page = manager_client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = ticket_page_html(manager_client, ticket.pk)
     assert "automation-panel" in page and "Prioritise" in page
     assert AutomationRun.objects.count() == 1

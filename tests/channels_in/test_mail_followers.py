@@ -15,6 +15,7 @@ from channels_in import services
 from channels_in.models import InboundEvent, OutboundDelivery
 from customers.models import Identity
 from tests.factories import IdentityFactory, TicketFactory, UserFactory
+from tests.tickets.page import ticket_page_html
 from tickets.models import Team, Ticket, TicketFollower
 from tickets.services import post_system_message, reply
 
@@ -191,8 +192,7 @@ def test_the_ticket_page_shows_followers_escaped_with_add_and_remove(
     agent_client, ticket_with_follower
 ):
     ticket, follower = ticket_with_follower
-    page = english(agent_client).get(reverse("tickets:detail", args=[ticket.pk]))
-    html = page.content.decode()
+    html = ticket_page_html(english(agent_client), ticket.pk)
 
     assert 'id="followers-panel"' in html
     assert "sato@example.jp" in html
@@ -205,7 +205,7 @@ def test_the_ticket_page_shows_followers_escaped_with_add_and_remove(
 def test_light_agents_see_the_list_masked_and_cannot_change_it(client, ticket_with_follower):
     ticket, follower = ticket_with_follower
     client.force_login(UserFactory(role="light_agent"))
-    html = english(client).get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    html = ticket_page_html(english(client), ticket.pk)
     assert 'id="followers-panel"' in html
     assert "sato@example.jp" not in html  # contact details are masked for light agents
     assert reverse("agent_settings:ticket_follower_add", args=[ticket.pk]) not in html
@@ -222,7 +222,7 @@ def test_light_agents_see_the_list_masked_and_cannot_change_it(client, ticket_wi
 
 def test_no_panel_on_channels_that_do_not_answer_by_mail(agent_client):
     ticket = TicketFactory(channel="line", identity__kind="line", identity__handle="U123")
-    html = agent_client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    html = ticket_page_html(agent_client, ticket.pk)
     assert 'id="followers-panel"' not in html
 
 

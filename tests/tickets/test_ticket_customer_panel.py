@@ -6,6 +6,7 @@ from django.utils import timezone
 from customers.orders import ItemValues, OrderValues, order_upsert
 from customers.services import customer_note_add
 from tests.factories import MessageFactory, UserFactory
+from tests.tickets.page import sidebar_url, ticket_page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def ticket():
 def test_agents_see_pinned_notes_orders_and_contacts(client, ticket):
     client.force_login(UserFactory(role="agent"))
 
-    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = ticket_page_html(client, ticket.pk)
 
     assert "11/20 にお詫び済み" in page
     assert "not pinned" not in page
@@ -47,7 +48,7 @@ def test_agents_see_pinned_notes_orders_and_contacts(client, ticket):
 def test_light_agents_see_masked_contacts_on_the_ticket(client, ticket):
     client.force_login(UserFactory(role="light_agent"))
 
-    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = ticket_page_html(client, ticket.pk)
 
     assert "yamada@example.jp" not in page
     assert "09012345678" not in page
@@ -59,9 +60,11 @@ def test_the_panel_costs_a_fixed_number_of_queries(client, ticket, django_assert
     client.force_login(UserFactory(role="agent"))
     # The first view writes the access-audit row (then once per 10 minutes): compare the
     # repeat views, which only read.
-    client.get(f"/agent/tickets/{ticket.pk}/")
+    ticket_page_html(client, ticket.pk)
+    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    side = sidebar_url(page)
     with django_assert_max_num_queries(35) as first:
-        client.get(f"/agent/tickets/{ticket.pk}/")
+        client.get(side)
     for n in range(10):
         order_upsert(
             customer=ticket.customer,
@@ -74,8 +77,19 @@ def test_the_panel_costs_a_fixed_number_of_queries(client, ticket, django_assert
             ),
         )
     with django_assert_max_num_queries(35) as second:
-        client.get(f"/agent/tickets/{ticket.pk}/")
+        client.get(side)
     assert len(first.captured_queries) == len(second.captured_queries)
+
+
+def test_the_page_itself_leaves_the_customer_panels_to_the_sidebar(client, ticket):
+    """The page answers without the orders and panels; its loader names the sidebar URL."""
+    client.force_login(UserFactory(role="agent"))
+
+    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+
+    assert "#10482" not in page and "11/20 にお詫び済み" not in page
+    assert sidebar_url(page) == f"/agent/tickets/{ticket.pk}/sidebar/"
+    assert "yamada@example.jp" in page  # the customer card stays on the page
 
 
 def test_light_agents_see_masked_contacts_in_the_inbox(client, ticket):

@@ -15,6 +15,7 @@ from customers.models import Identity
 from tests.channels_in.social.conftest import TOKENS
 from tests.channels_in.social.provider import Reply
 from tests.factories import STAFF_PASSWORD, UserFactory
+from tests.tickets.page import ticket_page_html
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_line_picture_is_stored_as_our_own_small_jpeg_and_shown_to_staff(
     assert client.get(avatar_path).status_code in (302, 401, 403)
     agent = UserFactory(role="agent")
     client.login(email=agent.email, password=STAFF_PASSWORD)
-    page = client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    page = ticket_page_html(client, ticket.pk)
     assert f'src="{avatar_path}?v=' in page
     assert "/cdn/profile/" not in page  # never a hotlink to the platform
     response = client.get(avatar_path)

@@ -7,6 +7,7 @@ import pytest
 from channels_in.models import SocialAccount
 from tests.channels_in.social.provider import Reply
 from tests.factories import STAFF_PASSWORD, UserFactory
+from tests.tickets.page import ticket_page_html
 from tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -236,14 +237,10 @@ def test_ticket_page_shows_the_window_and_the_call_form(
     }
     post_webhook(account, body)
     ticket = Ticket.objects.get()
-    page = agent_client.get(
-        f"/agent/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    page = ticket_page_html(agent_client, ticket.pk, HTTP_ACCEPT_LANGUAGE="en")
     assert 'data-reply-constraint="ok"' in page and "24-hour window open" in page
     assert "Log a call" in page
     Message.objects.filter(ticket=ticket).update(created_at=timezone.now() - timedelta(days=2))
-    page = agent_client.get(
-        f"/agent/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    page = ticket_page_html(agent_client, ticket.pk, HTTP_ACCEPT_LANGUAGE="en")
     assert 'data-reply-constraint="blocked"' in page
     assert "24-hour window closed: send a template" in page
