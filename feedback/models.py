@@ -357,3 +357,17 @@ class FeedbackOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.customer_id} opted out"
+
+
+# NPS campaigns live in their own module (this one is long enough); imported here so Django
+# and every `from feedback.models import …` find them.
+from .nps_models import (  # noqa: E402, F401
+    CampaignStatus,
+    NpsCampaign,
+    NpsRecipient,
+    RecipientSkip,
+    RecipientStatus,
+    SampleMode,
+    SurveyOptOut,
+    VipFilter,
+)

@@ -4,7 +4,8 @@ A customer's CSAT comments are their own words about themselves: an export inclu
 an erasure redacts them (the rating stays as an anonymous number, so last quarter's CSAT does
 not change), and retention redacts them with the conversation. Nothing more may be sent to an
 erased customer: their scheduled surveys and follow-ups are cancelled, and they are opted out
-of "you said, we did" updates.
+of "you said, we did" updates and of NPS surveys. NPS comments are handled the same way as
+CSAT comments (the score stays in the campaign's results).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from .models import (
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
+    NpsRecipient,
+    RecipientSkip,
+    RecipientStatus,
     Survey,
+    SurveyOptOut,
     SurveyResponse,
     SurveyStatus,
 )
@@ -68,6 +73,18 @@ class FeedbackPersonalData:
                 "feedback_updates_opted_out": FeedbackOptOut.objects.filter(
                     customer=customer
                 ).exists(),
+                "nps_answers": [
+                    {
+                        "campaign": answer.campaign_id,
+                        "score": answer.score,
+                        "comment": answer.comment,
+                        "answered_at": answer.answered_at,
+                    }
+                    for answer in NpsRecipient.objects.filter(
+                        customer=customer, score__isnull=False
+                    ).order_by("answered_at", "id")
+                ],
+                "surveys_opted_out": SurveyOptOut.objects.filter(customer=customer).exists(),
             }
         )
 
@@ -90,7 +107,16 @@ class FeedbackPersonalData:
         )
         # "You said, we did" must not reach them either, whatever items they were linked to.
         FeedbackOptOut.objects.get_or_create(customer=customer)
+        # NPS: the score stays an anonymous number in the campaign's results, the words go;
+        # a survey not sent yet is not sent, and no later campaign asks them.
+        answers = NpsRecipient.objects.filter(customer=customer)
+        nps_comments = answers.exclude(comment="").exclude(comment=marker).update(comment=marker)
+        answers.filter(status=RecipientStatus.QUEUED).update(
+            status=RecipientStatus.SKIPPED, skip_reason=RecipientSkip.ERASED
+        )
+        SurveyOptOut.objects.get_or_create(customer=customer)
         return {
+            "nps_comments": nps_comments,
             "csat_comments": comments,
             "cancelled_surveys": surveys,
             "cancelled_followups": followups,
@@ -108,4 +134,10 @@ class FeedbackPersonalData:
             .exclude(comment=marker)
             .update(comment=marker)
         )
-        return {"csat_comments": comments}
+        nps_comments = (
+            NpsRecipient.objects.filter(answered_at__lt=before)
+            .exclude(comment="")
+            .exclude(comment=marker)
+            .update(comment=marker)
+        )
+        return {"csat_comments": comments, "nps_comments": nps_comments}

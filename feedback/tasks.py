@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from .services import followups, items, surveys
+from .services import followups, items, nps_sending, surveys
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +40,17 @@ def send_due_feedback() -> dict[str, int]:
 @shared_task(ignore_result=True)
 def notify_feedback_item(item_id: int) -> int:
     return items.notify_item_customers(item_id=item_id)
+
+
+@shared_task(ignore_result=True)
+def send_nps_campaigns() -> int:
+    """Every minute (beat): draw running NPS campaigns whose start has come and send each one's
+    throttled share. A campaign is worked under its row lock, so an overlapping sweep skips it;
+    one failing campaign does not stop the others."""
+    sent = 0
+    for campaign_id in nps_sending.running_campaigns():
+        try:
+            sent += nps_sending.process_campaign(campaign_id=campaign_id)
+        except Exception:
+            log.exception("NPS campaign %s: sending failed", campaign_id)
+    return sent

@@ -16,6 +16,8 @@ from django.core import signing
 SURVEY_SALT = "feedback.survey"
 FOLLOWUP_SALT = "feedback.followup"
 OPT_OUT_SALT = "feedback.opt-out"
+NPS_SALT = "feedback.nps"
+NPS_OPT_OUT_SALT = "feedback.nps-opt-out"
 MAX_TOKEN_CHARS = 300  # anything longer is not ours; refuse it before decoding
 
 

@@ -98,6 +98,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # NPS campaigns: draw the audience at the start time, then send throttled batches.
+    "send-nps-campaigns": {
+        "task": "feedback.tasks.send_nps_campaigns",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
     "sla-reports": {"task": "sla.tasks.sla_scheduled_reports", "schedule": 3600.0},
 }
 app.autodiscover_tasks()

@@ -184,7 +184,8 @@ def test_personal_follow_up_rules(agent):
 
 def test_panel_schedules_and_cancels(agent_client, agent):
     ticket = open_ticket()
-    page = agent_client.get(f"/agent/tickets/{ticket.pk}/")
+    # The ticket page loads its sidebar panels from this route.
+    page = agent_client.get(f"/agent/tickets/{ticket.pk}/sidebar/")
     assert page.status_code == 200 and 'id="feedback-panel"' in page.content.decode()
 
     when = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
@@ -195,7 +196,8 @@ def test_panel_schedules_and_cancels(agent_client, agent):
     assert reply.status_code == 302
     followup = FollowUp.objects.get()
     assert followup.created_by == agent
-    assert "call back" in agent_client.get(f"/agent/tickets/{ticket.pk}/").content.decode()
+    sidebar = agent_client.get(f"/agent/tickets/{ticket.pk}/sidebar/").content.decode()
+    assert "call back" in sidebar
 
     bad = agent_client.post(
         f"/agent/feedback/tickets/{ticket.pk}/followups/", {"kind": "remind", "due_at": "soon"}
