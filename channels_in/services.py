@@ -145,28 +145,43 @@ def process_inbound(event_id: int) -> InboundEvent:
                 # transaction: tokenizing is the costliest step of a burst (search_queue).
                 stored = [ticket_services.receive_message(m, index_later=True) for m in messages]
         except InboundSettled as settled:
-            event.status = settled.status
-            event.error = settled.reason[:5000]
-            event.processed_at = timezone.now()
-            event.next_attempt_at = None
-            event.message = settled.settle() if settled.settle else None
+            mark_settled(event, settled)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
-            log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
-            event.status = InboundStatus.FAILED
-            event.error = f"{exc.__class__.__name__}: {exc}"[:5000]
-            retry = event.attempts < MAX_ATTEMPTS and not isinstance(exc, registry.MalformedPayload)
-            event.next_attempt_at = timezone.now() + backoff(event.attempts) if retry else None
+            mark_failed(event, exc)
         else:
-            kept = [message for message in stored if message is not None]
-            held = bool(stored) and not kept  # every message came from a blocked sender
-            event.status = InboundStatus.HELD if held else InboundStatus.PROCESSED
-            event.error = ""
-            event.processed_at = timezone.now()
-            event.next_attempt_at = None
-            event.message = kept[0] if kept else None
+            mark_stored(event, stored)
         # Never the payload: rewriting megabytes of unchanged mail would cost more than the rest.
         event.save(update_fields=PROCESSING_FIELDS)
     return event
+
+
+def mark_settled(event: InboundEvent, settled: InboundSettled) -> None:
+    """The event ends without a message of its own (held, or a bounce filed where it
+    belongs); `settle` runs now, in the event's transaction."""
+    event.status = settled.status
+    event.error = settled.reason[:5000]
+    event.processed_at = timezone.now()
+    event.next_attempt_at = None
+    event.message = settled.settle() if settled.settle else None
+
+
+def mark_failed(event: InboundEvent, exc: Exception) -> None:
+    """Kept raw with the reason; retried with backoff unless the payload itself is bad."""
+    log.warning("inbound event %s failed: %s", event.pk, exc, exc_info=True)
+    event.status = InboundStatus.FAILED
+    event.error = f"{exc.__class__.__name__}: {exc}"[:5000]
+    retry = event.attempts < MAX_ATTEMPTS and not isinstance(exc, registry.MalformedPayload)
+    event.next_attempt_at = timezone.now() + backoff(event.attempts) if retry else None
+
+
+def mark_stored(event: InboundEvent, stored: list[Message | None]) -> None:
+    kept = [message for message in stored if message is not None]
+    held = bool(stored) and not kept  # every message came from a blocked sender
+    event.status = InboundStatus.HELD if held else InboundStatus.PROCESSED
+    event.error = ""
+    event.processed_at = timezone.now()
+    event.next_attempt_at = None
+    event.message = kept[0] if kept else None
 
 
 class NotActionable(Exception):

@@ -11,6 +11,14 @@ def process_inbound_event(event_id: int) -> None:
     services.process_inbound(event_id)
 
 
+@shared_task(name="channels_in.tasks.process_inbound_events", ignore_result=True, queue="ingest")
+def process_inbound_events(event_ids: list[int]) -> None:
+    """A fetched batch of mail, filed in one transaction (channels_in.inbound_batch)."""
+    from .inbound_batch import process_inbound_batch
+
+    process_inbound_batch(event_ids)
+
+
 @shared_task(name="channels_in.tasks.deliver_outbound", ignore_result=True)
 def deliver_outbound(delivery_id: int) -> None:
     services.deliver(delivery_id)

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.privacy import redact_pii
-from customers.services import identity_resolve
 from helpdesk.html import sanitize_html
 from helpdesk.models import User
 
 from . import outbound, realtime
-from .inbound import IncomingAttachment, IncomingMessage
+from .changes import changes as _changes
+from .changes import tracked as _tracked
+from .inbound import IncomingAttachment
 from .macros import apply_macro_actions
 from .models import (
-    Attachment,
     AuthorKind,
-    LinkKind,
     Macro,
     Message,
     Priority,
@@ -32,188 +29,17 @@ from .models import (
     Tag,
     Team,
     Ticket,
-    TicketLink,
     TicketSeen,
 )
 from .notifications import notify_mentions
+
+# The receive path lives in its own module; its names stay importable from here.
+from .receive import CONVERSATIONAL_CHANNELS as CONVERSATIONAL_CHANNELS
+from .receive import receive_batch as receive_batch
+from .receive import receive_message as receive_message
+from .receive import store_attachments as _store_attachments
 from .search_index import ticket_search_refresh
-from .search_queue import ticket_search_refresh_later
 from .signals import TicketEvent, ticket_changed
-
-# Channels where a conversation is one continuous thread per customer (no subject, no
-# references): a new message belongs to the customer's open ticket on that channel.
-CONVERSATIONAL_CHANNELS = frozenset(
-    {"chat", "line", "messenger", "instagram", "whatsapp", "telegram", "sms", "x"}
-)
-
-
-def receive_message(incoming: IncomingMessage, *, index_later: bool = False) -> Message | None:
-    """Store one inbound message: resolve the customer, thread it, notify open inboxes.
-
-    Idempotent: the same (channel, external_id) a second time returns the first Message.
-    Returns None for a blocked customer: nothing opens or notifies; the raw inbound event the
-    channel stored first is the record, and replaying it after an unblock files it normally.
-    `index_later`: the search vector is refreshed by a batched task a moment after commit
-    (tickets.search_queue) instead of inside this transaction — the channels' bulk path.
-    """
-    if incoming.external_id:
-        existing = Message.objects.filter(
-            channel=incoming.channel, external_id=incoming.external_id
-        ).first()
-        if existing:
-            return existing
-    try:
-        with transaction.atomic():
-            return _store_incoming(incoming, index_later=index_later)
-    except IntegrityError:
-        # A concurrent delivery of the same message won the race on the unique constraint.
-        existing = Message.objects.filter(
-            channel=incoming.channel, external_id=incoming.external_id
-        ).first()
-        if existing is None:
-            raise
-        return existing
-
-
-def _store_incoming(incoming: IncomingMessage, *, index_later: bool = False) -> Message | None:
-    identity = identity_resolve(
-        kind=incoming.identity_kind, handle=incoming.handle, display_name=incoming.display_name
-    )
-    if identity.customer.is_blocked:
-        return None
-    ticket, closed_earlier = _thread_for(incoming, identity.customer_id)
-    created = ticket is None
-    now = timezone.now()
-    if created:
-        ticket = Ticket.objects.create(
-            subject=redact_pii(incoming.subject or _first_line(incoming.body_text))[:300]
-            or _("(no subject)"),
-            channel=incoming.channel,
-            customer=identity.customer,
-            identity=identity,
-            status=Status.NEW,
-            # The team that had the conversation before is the one that knows it.
-            team_id=closed_earlier.team_id if closed_earlier else None,
-            # Set now, so a new ticket needs no second UPDATE after its first message.
-            last_message_at=now,
-            customer_activity_at=now,
-        )
-        if closed_earlier is not None:
-            TicketLink.objects.create(ticket=ticket, origin=closed_earlier, kind=LinkKind.FOLLOW_UP)
-    before = {} if created else _tracked(ticket)
-    if not created and ticket.status not in (Status.NEW, Status.OPEN):
-        ticket.status = Status.OPEN  # the customer wrote again: it needs us
-        ticket.solved_at = None
-        ticket.closed_at = None
-    message = Message.objects.create(
-        ticket=ticket,
-        author_kind=AuthorKind.CUSTOMER,
-        identity=identity,
-        channel=incoming.channel,
-        # Card numbers, My Number and passwords never reach the database or the index.
-        body_text=redact_pii(incoming.body_text),
-        body_html=redact_pii(sanitize_html(incoming.body_html)),
-        external_id=incoming.external_id[:500],
-    )
-    _store_attachments(message, incoming.attachments)
-    if not created:
-        ticket.last_message_at = now
-        ticket.customer_activity_at = now  # unread for every agent who has not opened it since
-        ticket.save()
-    if index_later:
-        ticket_search_refresh_later(ticket.pk)
-    else:
-        ticket_search_refresh(ticket)
-    ticket_changed.send(
-        sender=Ticket,
-        ticket=ticket,
-        event=TicketEvent.CREATED if created else TicketEvent.CUSTOMER_MESSAGE,
-        actor=None,
-        message=message,
-        changes=_changes(before, ticket) if before else {},
-    )
-    realtime.publish(
-        "ticket.created" if created else "message.created",
-        ticket=ticket.pk,
-        message=message.pk,
-        status=ticket.status,
-        channel=ticket.channel,
-    )
-    return message
-
-
-MAX_MERGE_HOPS = 10
-
-
-def _thread_for(incoming: IncomingMessage, customer_id: int) -> tuple[Ticket | None, Ticket | None]:
-    """(the ticket this message continues, None) — or (None, the closed ticket it follows up
-    on) when it must start a new ticket linked to that one — or (None, None) when it simply
-    starts a new conversation.
-
-    A closed ticket is continued (and reopened) only within settings.REOPEN_CLOSED_WITHIN_DAYS
-    of its closing: after that the customer is starting something new, and the old ticket's
-    history (and any CSAT already given on it) stays as it was. Never a silent drop.
-    """
-    earlier = _earlier_ticket(incoming, customer_id)
-    if earlier is None:
-        return None, None
-    hops = 0
-    while earlier.merged_into_id and hops < MAX_MERGE_HOPS:  # merged: the thread went there
-        earlier = Ticket.objects.select_for_update().get(pk=earlier.merged_into_id)
-        hops += 1
-    if earlier.status != Status.CLOSED or _reopenable(earlier):
-        return earlier, None
-    return None, earlier
-
-
-def _earlier_ticket(incoming: IncomingMessage, customer_id: int) -> Ticket | None:
-    tickets = Ticket.objects.select_for_update()
-    if incoming.replies_to:
-        earlier = (
-            Message.objects.filter(external_id__in=incoming.replies_to)
-            .order_by("-created_at")
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if earlier:
-            return tickets.get(pk=earlier)
-    if incoming.ticket_hint:
-        hinted = tickets.filter(pk=incoming.ticket_hint, customer_id=customer_id).first()
-        if hinted:
-            return hinted
-    if incoming.channel in CONVERSATIONAL_CHANNELS:
-        mine = tickets.filter(customer_id=customer_id, channel=incoming.channel)
-        # The open conversation if there is one, else the latest closed one (policy decides).
-        return (
-            mine.exclude(status=Status.CLOSED).order_by("-updated_at").first()
-            or mine.order_by("-updated_at", "-id").first()
-        )
-    return None
-
-
-def _reopenable(ticket: Ticket) -> bool:
-    days = settings.REOPEN_CLOSED_WITHIN_DAYS
-    if days <= 0:
-        return False
-    closed_at = ticket.closed_at or ticket.updated_at  # closed before closed_at was recorded
-    return timezone.now() - closed_at <= timedelta(days=days)
-
-
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def _store_attachments(message: Message, attachments: Iterable[IncomingAttachment]) -> None:
-    for item in attachments:
-        attachment = Attachment(
-            message=message,
-            token=secrets.token_hex(16),
-            filename=(item.filename or "attachment")[:255],
-            content_type=(item.content_type or "application/octet-stream")[:200],
-            size=len(item.content),
-        )
-        attachment.file.save(attachment.token, ContentFile(item.content), save=False)
-        attachment.save()
 
 
 def reply(
@@ -411,9 +237,6 @@ def update_ticket(
     return ticket
 
 
-_TRACKED_FIELDS = ("status", "priority", "assignee_id", "team_id")
-
-
 def _tag_key(names: Sequence[str]) -> list[str]:
     return sorted({name.strip().lower()[:60] for name in names if name.strip()})
 
@@ -483,19 +306,6 @@ def _shown_values(ticket: Ticket, values: dict[str, object]) -> dict[str, str]:
             text = ", ".join(value) if value else _("no tags")  # type: ignore[arg-type]
         shown[str(labels[field])] = text
     return shown
-
-
-def _tracked(ticket: Ticket) -> dict[str, object]:
-    return {field: getattr(ticket, field) for field in _TRACKED_FIELDS}
-
-
-def _changes(before: dict[str, object], ticket: Ticket) -> dict[str, tuple[object, object]]:
-    """{field: (old, new)} of the tracked fields that differ now: what ticket_changed carries."""
-    return {
-        field: (old, getattr(ticket, field))
-        for field, old in before.items()
-        if getattr(ticket, field) != old
-    }
 
 
 def _tags_named(names: Sequence[str]) -> list[Tag]:

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import services
+from .. import inbound_batch
 from ..models import MailAccount, MailProtocol
 from . import errors, imap
 
@@ -54,11 +54,13 @@ def backfill_mailbox(
         uids = imap.uids_between(client, since, until + timedelta(days=1))
         found = len(uids)
         for start in range(0, len(uids), BATCH_SIZE):
-            for _uid, raw in imap.fetch_raw(client, uids[start : start + BATCH_SIZE]):
-                _event, created = services.record_raw_mail(
-                    raw, source=f"imap:{account.pk}:backfill"
+            fetched = imap.fetch_raw(client, uids[start : start + BATCH_SIZE])
+            # One INSERT (and one processing task) per batch; duplicates by Message-ID skipped.
+            imported += sum(
+                inbound_batch.record_raw_mails(
+                    [raw for _uid, raw in fetched], source=f"imap:{account.pk}:backfill"
                 )
-                imported += created
+            )
     if imported:
         MailAccount.objects.filter(pk=account.pk).update(
             imported_count=F("imported_count") + imported

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import services
+from .. import inbound_batch
 from ..models import MailAccount, MailboxCheckpoint, MailProtocol
 from . import imap, pop3
 from .errors import describe_error
@@ -69,14 +69,18 @@ def _poll_imap(account: MailAccount, *, limit: int) -> PollResult:
         pending = imap.uids_after(client, checkpoint.last_uid)
         imported = 0
         for batch in _chunks(pending[:limit], BATCH_SIZE):
-            done = []
-            for uid, raw in imap.fetch_raw(client, batch):
-                # Raw first (committed, processing queued), then the checkpoint, then the
-                # server-side action: a crash between any two re-reads only deduplicated mail.
-                _event, created = services.record_raw_mail(raw, source=f"imap:{account.pk}")
-                advance_checkpoint(checkpoint, uid, imported=created)
-                imported += created
-                done.append(uid)
+            fetched = imap.fetch_raw(client, batch)
+            done = [uid for uid, _raw in fetched]
+            # Raws and checkpoint commit together (one INSERT for the batch; its processing
+            # is queued as one task after the commit), then the server-side action: a crash
+            # before the commit re-reads the batch, one after it re-acts on it only.
+            with transaction.atomic():
+                created = inbound_batch.record_raw_mails(
+                    [raw for _uid, raw in fetched], source=f"imap:{account.pk}"
+                )
+                if done:
+                    advance_checkpoint(checkpoint, max(done), imported=sum(created))
+            imported += sum(created)
             imap.apply_after_import(client, account, done)
             _mark_acted(checkpoint, max(batch))
     return PollResult(
@@ -101,14 +105,15 @@ def checkpoint_for(account: MailAccount, folder: str, uidvalidity: int) -> Mailb
     return checkpoint
 
 
-def advance_checkpoint(checkpoint: MailboxCheckpoint, uid: int, *, imported: bool) -> None:
+def advance_checkpoint(checkpoint: MailboxCheckpoint, uid: int, *, imported: int) -> None:
+    """Past `uid`; `imported` new mails counted on the account."""
     with transaction.atomic():
         MailboxCheckpoint.objects.filter(pk=checkpoint.pk).update(
             last_uid=uid, updated_at=timezone.now()
         )
         if imported:
             MailAccount.objects.filter(pk=checkpoint.account_id).update(
-                imported_count=F("imported_count") + 1
+                imported_count=F("imported_count") + int(imported)
             )
     checkpoint.last_uid = uid
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from .. import services
+from .. import inbound_batch
 from ..models import AfterImport, MailAccount, MailSecurity, Pop3SeenMessage
 from . import errors
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 TIMEOUT_SECONDS = 30
+BATCH_SIZE = 50  # mails retrieved, stored and committed together
 # poplib refuses lines over 2 KiB as a protocol error; real mail (unwrapped HTML) has longer
 # ones. The limit only guards against a server that never sends a newline.
 poplib._MAXLINE = max(poplib._MAXLINE, 1 << 20)
@@ -81,13 +82,21 @@ def poll_pop3(account: MailAccount, *, limit: int) -> dict[str, int | bool]:
                     client.dele(number)
         new = [(number, uidl) for number, uidl in listing if uidl not in known]
         imported = 0
-        for number, uidl in new[:limit]:
-            raw = _retrieve(client, number)
-            _event, created = services.record_raw_mail(raw, source=f"pop3:{account.pk}")
-            _remember(account, uidl, imported=created, acted=not delete)
-            imported += created
+        wanted = new[:limit]
+        for start in range(0, len(wanted), BATCH_SIZE):
+            batch = [
+                (n, uidl, _retrieve(client, n)) for n, uidl in wanted[start : start + BATCH_SIZE]
+            ]
+            # The raws and their UIDLs commit together, one INSERT each (one processing task).
+            with transaction.atomic():
+                created = inbound_batch.record_raw_mails(
+                    [raw for _n, _uidl, raw in batch], source=f"pop3:{account.pk}"
+                )
+                _remember(account, [uidl for _n, uidl, _raw in batch], sum(created), not delete)
+            imported += sum(created)
             if delete:
-                client.dele(number)
+                for number, _uidl, _raw in batch:
+                    client.dele(number)
         client.quit()  # raises if the server could not apply the DELEs: they stay unacted
     if delete:
         _mark_acted(seen.filter(acted=False))
@@ -109,11 +118,14 @@ def _retrieve(client: poplib.POP3, number: int) -> bytes:
     return b"\r\n".join(lines) + b"\r\n"
 
 
-def _remember(account: MailAccount, uidl: str, *, imported: bool, acted: bool) -> None:
-    with transaction.atomic():
-        Pop3SeenMessage.objects.create(account=account, uidl=uidl, acted=acted)
-        if imported:
-            MailAccount.objects.filter(pk=account.pk).update(imported_count=F("imported_count") + 1)
+def _remember(account: MailAccount, uidls: list[str], imported: int, acted: bool) -> None:
+    Pop3SeenMessage.objects.bulk_create(
+        [Pop3SeenMessage(account=account, uidl=uidl, acted=acted) for uidl in uidls]
+    )
+    if imported:
+        MailAccount.objects.filter(pk=account.pk).update(
+            imported_count=F("imported_count") + imported
+        )
 
 
 def _mark_acted(rows: QuerySet[Pop3SeenMessage]) -> None:

@@ -1,7 +1,7 @@
 """`python -m tests.channels_in.slow_celery <celery arguments>`: a real Celery worker in which
-every mail the poller stores lingers a moment after it is committed and before the checkpoint
-moves past it. The crash test kills it there, in the middle of a batch — the very window in
-which a crash must neither lose the mail nor store it twice.
+every batch of mail the poller stores lingers a moment (per mail) after its INSERT and before
+the transaction that also moves the checkpoint commits. The crash test kills it there, in the
+middle of a batch — the very window in which a crash must neither lose mail nor store it twice.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ def main() -> None:
     django.setup()
     from celery.__main__ import main as celery_main
 
-    from channels_in import services
+    from channels_in import inbound_batch
 
-    record_raw_mail = services.record_raw_mail
+    record_raw_mails = inbound_batch.record_raw_mails
 
-    def record_then_linger(raw: bytes, **kwargs):
-        stored = record_raw_mail(raw, **kwargs)
-        time.sleep(LINGER_SECONDS)
+    def record_then_linger(raws, **kwargs):
+        stored = record_raw_mails(raws, **kwargs)
+        time.sleep(LINGER_SECONDS * len(raws))
         return stored
 
-    services.record_raw_mail = record_then_linger
+    inbound_batch.record_raw_mails = record_then_linger
     sys.argv = ["celery", *sys.argv[1:]]
     celery_main()
 

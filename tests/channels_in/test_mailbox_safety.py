@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from channels_in import services
+from channels_in import inbound_batch
 from channels_in.mailbox import poll as poll_module
 from channels_in.mailbox import poll_mailbox
 from channels_in.models import InboundEvent, MailboxCheckpoint
@@ -19,14 +19,14 @@ def test_a_second_concurrent_poll_is_busy_at_once(dovecot, mail_account, monkeyp
     dovecot.append_many([customer_mail(1), customer_mail(2)])
     account = mail_account()
     inside, release = threading.Event(), threading.Event()
-    real_record = services.record_raw_mail
+    real_record = inbound_batch.record_raw_mails
 
-    def slow_record(raw, **kwargs):
+    def slow_record(raws, **kwargs):
         inside.set()
         assert release.wait(10), "the test never let the first poll go on"
-        return real_record(raw, **kwargs)
+        return real_record(raws, **kwargs)
 
-    monkeypatch.setattr(services, "record_raw_mail", slow_record)
+    monkeypatch.setattr(inbound_batch, "record_raw_mails", slow_record)
     results = {}
 
     def first_poll():
