@@ -1,4 +1,4 @@
-"""The "order this ticket is about" panel for the ticket page.
+"""The "order this ticket is about" panel for the ticket page (one query).
 
 Registered by the tickets app (`tickets.panels.register_panel`) — customers imports no other
 app, so the ticket arrives here as any object with `pk` and `customer`.
@@ -15,17 +15,15 @@ from . import selectors
 
 
 def render_order_panel(request: HttpRequest, ticket: Any) -> str:
-    customer = ticket.customer
-    orders = selectors.orders_to_pick(customer=customer)
-    linked = selectors.ticket_order(ticket_id=ticket.pk)
-    if not orders and linked is None:
+    picker = selectors.order_picker(ticket_id=ticket.pk, customer=ticket.customer)
+    if not picker.orders and picker.linked is None:
         return ""
     return render_to_string(
         "customers/_ticket_order.html",
         {
             "ticket_id": ticket.pk,
-            "orders": orders,
-            "linked": linked,
+            "orders": picker.orders,
+            "linked": picker.linked,
             "next": request.get_full_path(),
         },
         request=request,

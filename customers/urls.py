@@ -26,6 +26,7 @@ urlpatterns = [
     path("orders/import/", views.order_import, name="import"),
     path("orders/import/confirm/", views.order_import_confirm, name="import-confirm"),
     path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/more/<slug:part>/", views.customer_more, name="more"),
     path("<int:pk>/notes/", views.note_add, name="note-add"),
     path("<int:pk>/notes/<int:note_pk>/pin/", views.note_pin, name="note-pin"),
     path("<int:pk>/merge/<int:source_pk>/", views.merge_confirm, name="merge"),

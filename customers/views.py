@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -98,16 +98,18 @@ def _customer_page(request: HttpRequest, pk: int, *, status: int = 200, **forms)
             "can_merge": privacy.can_merge(request.user),
             "can_block": privacy.can_block(request.user),
             "can_privacy": privacy.can_export(request.user) or privacy.can_erase(request.user),
-            **_custom_fields_context(request, data.customer),
-            "timeline": selectors.customer_timeline(customer=data.customer),
-            "csat": selectors.csat_history(customer=data.customer),
+            **_custom_fields_context(request, data.customer, data.custom_fields),
+            "timeline": data.timeline,
+            "csat": data.csat,
         },
         status=status,
     )
 
 
-def _custom_fields_context(request: HttpRequest, customer: Customer) -> dict:
-    fields = custom_fields_active()
+def _custom_fields_context(
+    request: HttpRequest, customer: Customer, fields: list | None = None
+) -> dict:
+    fields = custom_fields_active() if fields is None else fields
     editable = [f for f in fields if privacy.sees_contact_details(request.user) or not f.sensitive]
     return {
         "custom_fields": custom_fields_shown(customer, request.user, fields),
@@ -115,6 +117,33 @@ def _custom_fields_context(request: HttpRequest, customer: Customer) -> dict:
         if editable
         else None,
     }
+
+
+# "Show more" on the 360 page: the next keyset page of one list, as rows for htmx to put in
+# place of the button. Each page shows personal data, so each is audited like the page.
+_MORE = {
+    "tickets": (selectors.customer_tickets_page, "customers/_ticket_rows.html"),
+    "timeline": (selectors.customer_messages_page, "customers/_timeline_rows.html"),
+}
+
+
+@staff_required
+@require_GET
+def customer_more(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    if part not in _MORE:
+        raise Http404
+    customer = get_object_or_404(Customer.objects.only("pk"), pk=pk)
+    load, template = _MORE[part]
+    try:
+        page = load(customer_id=customer.pk, before=request.GET.get("before", ""))
+    except selectors.InvalidCursor:
+        return HttpResponseBadRequest(_("This link is not valid. Open the customer page again."))
+    _record(request, AccessAction.VIEW, customer.pk, part=part)
+    return render(
+        request,
+        template,
+        {"customer": customer, "rows": page.rows, "next_cursor": page.next_cursor},
+    )
 
 
 @staff_required

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 from django.apps import apps
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from customers.privacy import mask_contact
@@ -37,6 +45,7 @@ AUDIT_DETAIL_LABELS = {
     "into": _("merged into"),
     "reason": _("reason given"),
     "note": _("note number"),
+    "part": _("list shown"),
     "pinned": _("pinned"),
     "files": _("files exported"),
     "fields": _("fields changed"),
@@ -109,3 +118,103 @@ def audit_detail(detail: dict | None) -> list[tuple[str, str]]:
             shown = str(value)
         rows.append((str(AUDIT_DETAIL_LABELS.get(key, key)), shown))
     return rows
+
+
+# --- rows of the 360 page: one per ticket and message, so each costs as little as it can ----
+_HREF_PLACEHOLDER = 987654321
+
+
+@lru_cache(maxsize=64)
+def _ticket_href_parts(prefix: str) -> tuple[str, str]:
+    head, tail = reverse("tickets:detail", args=[_HREF_PLACEHOLDER]).split(
+        str(_HREF_PLACEHOLDER), 1
+    )
+    return head, tail
+
+
+@register.filter
+def ticket_href(ticket_id: int) -> str:
+    """`{% url 'tickets:detail' pk %}` without resolving the URL pattern again for each row."""
+    head, tail = _ticket_href_parts(get_script_prefix())
+    return f"{head}{int(ticket_id)}{tail}"
+
+
+@lru_cache(maxsize=64)
+def _choices(model: type, field: str) -> dict:
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+@register.filter
+def label_of(row: object, field: str) -> str:
+    """`row.get_<field>_display` in the viewer's language, from a cached table of choices."""
+    value = getattr(row, field)
+    return str(_choices(type(row), field).get(value, value))
+
+
+@lru_cache(maxsize=512)
+def _channel_badge(channel: str, label: str, sprite: str) -> SafeString:
+    return format_html(
+        '<span class="chan chan--{} chan--sm" title="{}" role="img" aria-label="{}">'
+        '<svg class="icon" aria-hidden="true" focusable="false"><use href="{}#i-{}"></use>'
+        "</svg></span>",
+        channel,
+        label,
+        label,
+        sprite,
+        channel,
+    )
+
+
+@register.simple_tag
+def channel_badge(row: object) -> SafeString:
+    """The small channel icon of `includes/channel.html` for a ticket or message row, built
+    once per channel and language."""
+    return _channel_badge(
+        row.channel, _channel_label(type(row), row.channel, get_language()), _sprite()
+    )
+
+
+@lru_cache(maxsize=1)
+def _sprite() -> str:
+    return static("img/icons.svg")
+
+
+@register.filter
+def iso(moment: datetime | None) -> str:
+    """A machine-readable time for `<time datetime>`: UTC is as good as local there."""
+    return moment.isoformat() if moment else ""
+
+
+@register.filter
+def exact_time(moment: datetime | None) -> str:
+    """ "2026-11-23 09:41" in the viewer's time zone, for the hover title of a relative time:
+    unambiguous in every language, and far cheaper than the localized date format per row."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@lru_cache(maxsize=64)
+def _icon(name: str, size: str, sprite: str) -> SafeString:
+    return format_html(
+        '<svg class="icon{}" aria-hidden="true" focusable="false"><use href="{}#i-{}"></use></svg>',
+        f" icon--{size}" if size else "",
+        sprite,
+        name,
+    )
+
+
+@register.simple_tag
+def icon(name: str, size: str = "") -> SafeString:
+    """`includes/icon.html` without an include per use (the order list shows one per order)."""
+    return _icon(name, size, _sprite())
+
+
+@register.filter
+def clip(text: str | None, length: int) -> str:
+    """`truncatechars` for the usual short text, without building a Truncator per row."""
+    text = text or ""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+@lru_cache(maxsize=512)
+def _channel_label(model: type, channel: str, language: str | None) -> str:
+    return str(_choices(model, "channel").get(channel, channel))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from customers.models import AccessAction, CustomerAccess, Organization, TicketOrder
 from customers.orders import ItemValues, OrderValues, order_upsert, ticket_order_link
@@ -54,11 +55,23 @@ def test_the_customer_page_shows_the_timeline_in_a_bounded_number_of_queries(age
         for n in range(30):
             MessageFactory(ticket=ticket, body_text=f"{ticket.channel} メッセージ {n}")
 
+    newest = MessageFactory._meta.model.objects.filter(ticket__customer=yamada)
+    newest = newest.order_by("-created_at", "-pk").first()
+
     with CaptureQueriesContext(connection) as queries:
         page = agent_client.get(f"/agent/customers/{yamada.pk}/").content.decode()
 
-    assert "line メッセージ 29" in page and "email メッセージ 29" in page
-    assert len(queries) <= 25, [q["sql"][:80] for q in queries]
+    assert newest.body_text.endswith("メッセージ 29") and newest.body_text in page
+    assert len(queries) <= 12, [q["sql"][:80] for q in queries]
+    # Older messages, from every ticket, come page by page ("show more").
+    timeline = page.split('id="timeline"')[1]
+    seen = timeline
+    while 'hx-get="' in timeline:
+        url = timeline.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+        timeline = agent_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        seen += timeline
+    assert "line メッセージ 29" in seen and "email メッセージ 29" in seen
+    assert seen.count("メッセージ 0<") == 2  # each ticket's first message, once
 
 
 def test_an_organization_shows_everyone_and_all_their_tickets(client):
@@ -101,8 +114,12 @@ def test_an_agent_links_a_ticket_to_one_of_the_customers_orders(agent_client):
         ),
     )
 
-    page = agent_client.get(f"/agent/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-    assert "Order for this ticket" in page.content.decode()
+    # The ticket page's side panels arrive in their own request.
+    sidebar = agent_client.get(
+        reverse("tickets:sidebar", args=[ticket.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Order for this ticket" in sidebar.content.decode()
+    assert "#10482" in sidebar.content.decode()
 
     response = agent_client.post(
         f"/agent/customers/tickets/{ticket.pk}/order/",

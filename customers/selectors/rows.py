@@ -1,0 +1,77 @@
+"""Related rows carried as JSON inside one query, and turned back into model instances.
+
+The customer pages need a dozen small lists (identities, latest orders with their items, the
+lifetime value per currency, CSAT answers …). One query each would blow the page's query budget,
+so PostgreSQL builds them as `jsonb` in correlated subqueries of a single row, and
+`instances()` turns each JSON object back into the model instance Django would have loaded:
+every concrete column is in the object and passes through its field's `to_python`, so no
+attribute is deferred and templates use the instances as usual (`order.items.all` included).
+
+Only table and column names from model metadata are put into SQL; values travel as parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import JSONField
+
+ITEMS_KEY = "_items"  # children nested in a parent's object (an order's items)
+
+
+def related_model(model: type[models.Model], name: str) -> Any:
+    """The model behind a reverse relation, found by name: this app imports no other app."""
+    return model._meta.get_field(name).related_model
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def json_object_sql(model: type[models.Model], alias: str) -> str:
+    """`jsonb_build_object(...)` of every concrete column of `model` in the table aliased
+    `alias`. Decimals travel as text: a JSON number would come back as a float."""
+    parts = []
+    for field in model._meta.concrete_fields:
+        column = f"{_q(alias)}.{_q(field.column)}"
+        if isinstance(field, models.DecimalField):
+            column += "::text"
+        parts.append(f"'{field.attname}', {column}")
+    # jsonb_build_object takes at most 100 arguments; no model here comes close.
+    return f"jsonb_build_object({', '.join(parts)})"
+
+
+def json_list(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> RawSQL:
+    """A correlated subquery returning a JSON array (never NULL), for `.annotate()`."""
+    return RawSQL(f"COALESCE(({sql}), '[]'::jsonb)", tuple(params), output_field=JSONField())  # noqa: S611 - names from models, values bound
+
+
+def json_value(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> RawSQL:
+    return RawSQL(f"({sql})", tuple(params), output_field=JSONField())  # noqa: S611 - names from models, values bound
+
+
+def instances(model: type[models.Model], rows: list[dict] | None) -> list[Any]:
+    """Model instances from JSON objects built by `json_object_sql`, as if loaded by the ORM.
+
+    A nested `_items` list (see `ITEMS_KEY`) becomes the prefetched `items` of the instance,
+    so `order.items.all()` costs no query."""
+    fields = [(f.attname, f) for f in model._meta.concrete_fields]
+    result = []
+    for row in rows or ():
+        values = [_to_python(field, row.get(name)) for name, field in fields]
+        instance = model.from_db(connection.alias, [name for name, _f in fields], values)
+        if ITEMS_KEY in row:
+            child = model._meta.get_field("items").related_model
+            instance._prefetched_objects_cache = {"items": instances(child, row[ITEMS_KEY])}
+        result.append(instance)
+    return result
+
+
+def _to_python(field: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, JSONField):
+        return value  # already decoded with the rest of the object
+    return field.to_python(value)
