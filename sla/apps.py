@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +20,13 @@ class SlaConfig(AppConfig):
         register_panel("sla", render_sla_panel, order=50)
         register_summary(NotificationKind.SLA_WARNING, summarize_notices)
         register_summary(NotificationKind.SLA_BREACH, summarize_notices)
+        if apps.is_installed("feedback"):
+            # CSAT counts in the dashboard rollups: a rating given, changed or erased dirties
+            # its hour. Model signals because feedback must not know about sla (it is read only).
+            from django.db.models.signals import post_delete, post_save
+
+            from .rollup_days import mark_rating
+
+            response = apps.get_model("feedback", "SurveyResponse")
+            post_save.connect(mark_rating, sender=response, dispatch_uid="sla.mark_rating")
+            post_delete.connect(mark_rating, sender=response, dispatch_uid="sla.unmark_rating")

@@ -6,42 +6,26 @@ the minute task rebuilds those hours whole from the stored per-ticket measuremen
 replayed, a task run twice, a crash between steps — each only rebuilds an hour again and gets
 the same rows. `manage.py rebuild_rollups` does the same for any stretch of history.
 
-Histograms: business minutes fall into the buckets below; a median or p90 read from them is
-interpolated linearly inside its bucket, so it is off by at most the bucket's width — 1 minute
-up to 10 min, 5 up to 60, 15 up to 4 h, 1 h up to 12 h, then 4 h, 12 h, 1 d and wider.
+Each dirty hour also dirties the day(s) of the site's time zone it falls in; those days'
+DailyRollup and AgentDailyRollup rows are rebuilt whole in the same run (rollup_days.py).
+Histograms and their buckets: histograms.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q
 
+from . import rollup_days
+from .histograms import BUCKET_BOUNDS, add_to_histogram, bucket_of  # noqa: F401 - re-exported
 from .models import ClockRollup, HourlyRollup, RollupDirtyHour, SlaClock, TicketSla
 
 HOUR = dt.timedelta(hours=1)
-# Lower bounds (business minutes) of each bucket; the last bucket is open-ended.
-BUCKET_BOUNDS: tuple[float, ...] = (
-    *range(0, 10),
-    *range(10, 60, 5),
-    *range(60, 240, 15),
-    *range(240, 720, 60),
-    *range(720, 1440, 240),
-    *range(1440, 4320, 720),
-    *range(4320, 14400, 1440),
-    14400,
-    20160,
-    43200,
-)
 DIRTY_BATCH = 5000
 _LOCK_CLASS = 0x5A1A  # pg_advisory_xact_lock(class, hour number): one rebuild of an hour at a time
-
-
-def bucket_of(minutes: float) -> int:
-    return max(0, bisect_right(BUCKET_BOUNDS, minutes) - 1)
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
@@ -73,6 +57,7 @@ def process_dirty_hours(*, limit: int = DIRTY_BATCH) -> int:
         hours = sorted({hour for _, hour in marks})
         for hour in hours:
             rebuild_hours(hour, hour + HOUR)
+        rollup_days.rebuild_days(rollup_days.days_of_hours(hours))
         RollupDirtyHour.objects.filter(pk__in=[pk for pk, _ in marks]).delete()
     return len(hours)
 
@@ -89,13 +74,11 @@ class _Row:
     resolution_buckets: list[int] = field(default_factory=list)
     one_touch: int = 0
     reopened: int = 0
+    csat_responses: int = 0
+    csat_good: int = 0
 
 
-def _add(histogram: list[int], minutes: float) -> None:
-    index = bucket_of(minutes)
-    if len(histogram) <= index:
-        histogram.extend([0] * (index + 1 - len(histogram)))
-    histogram[index] += 1
+_add = add_to_histogram
 
 
 def rebuild_hours(since: dt.datetime, until: dt.datetime) -> int:
@@ -104,8 +87,10 @@ def rebuild_hours(since: dt.datetime, until: dt.datetime) -> int:
     since, until = hour_of(since), hour_of(until - dt.timedelta(microseconds=1)) + HOUR
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for number in range(int(since.timestamp()) // 3600, int(until.timestamp()) // 3600):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, number])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, n::int) FROM generate_series(%s, %s) n",
+                [_LOCK_CLASS, int(since.timestamp()) // 3600, int(until.timestamp()) // 3600 - 1],
+            )
         rows = _ticket_rows(since, until)
         clocks = _clock_rows(since, until)
         HourlyRollup.objects.filter(hour__gte=since, hour__lt=until).delete()
@@ -166,6 +151,10 @@ def _ticket_rows(since: dt.datetime, until: dt.datetime) -> dict[tuple, _Row]:
             row.resolutions += 1
             row.resolution_minutes += minutes
             _add(row.resolution_buckets, minutes)
+    for at, channel, team, agent, good in rollup_days.csat_rows(since, until):
+        row = rows.setdefault((hour_of(at), channel, team, agent), _Row())
+        row.csat_responses += 1
+        row.csat_good += good
     return rows
 
 
@@ -195,10 +184,7 @@ def rebuild_all(
     transaction; returns the rows written."""
     from django.utils import timezone
 
-    first = (
-        since
-        or TicketSla.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    )
+    first = since or _first_fact()
     if first is None:
         return 0
     start, end, written = hour_of(first), hour_of(timezone.now()) + HOUR, 0
@@ -206,13 +192,22 @@ def rebuild_all(
         # Rows older than every measurement belong to tickets deleted since: drop them too.
         HourlyRollup.objects.filter(hour__lt=start).delete()
         ClockRollup.objects.filter(hour__lt=start).delete()
+        rollup_days.drop_days_before(rollup_days.local_day(start))
+    first_day = rollup_days.local_day(start)
     while start < end:
         stop = min(start + step, end)
         written += rebuild_hours(start, stop)
         if progress:
             progress(start, written)
         start = stop
-    return written
+    return written + rollup_days.rebuild_days_between(first_day, rollup_days.local_day(end))
+
+
+def _first_fact() -> dt.datetime | None:
+    """The earliest moment any rollup counts: the first measured ticket or the first rating."""
+    firsts = [TicketSla.objects.order_by("created_at").values_list("created_at", flat=True).first()]
+    first_rating = rollup_days.first_rating()
+    return min((moment for moment in (*firsts, first_rating) if moment), default=None)
 
 
 # ------------------------------------------------------------------ marking what an event changed
@@ -234,14 +229,23 @@ def ticket_facts(state: TicketSla) -> tuple:
 
 
 def mark_ticket_changes(state: TicketSla, before: tuple) -> None:
-    """Mark the hours an event moved: the creation hour and the old and new solve hours when a
-    measurement changed; and, when the ticket changed channel or team, every hour its clocks
-    were judged in (they are grouped by the ticket's current channel and team)."""
+    """Mark the hours an event moved: the creation hour when a fact counted there changed
+    (first reply), the old and new solve hours when a solve fact changed; and, when the ticket
+    changed channel or team, both and every hour its clocks were judged in (they are grouped by
+    the ticket's current channel and team).
+
+    Marking only what changed keeps the minute task's work near "now": solving an old ticket
+    dirties today, not also the day it was created."""
     after = ticket_facts(state)
     if after == before:
         return
-    moments = [state.created_at, before[4], state.solved_at]
-    if after[:2] != before[:2]:
+    moved = after[:2] != before[:2]
+    moments: list[dt.datetime | None] = []
+    if moved or after[2:4] != before[2:4]:
+        moments.append(state.created_at)
+    if moved or after[4:] != before[4:]:
+        moments += [before[4], state.solved_at]
+    if moved:
         for completed, breached in SlaClock.objects.filter(ticket_id=state.ticket_id).values_list(
             "completed_at", "breached_at"
         ):

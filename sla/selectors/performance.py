@@ -3,7 +3,8 @@ SlaClock): business minutes were measured when they happened, so medians and p90
 PostgreSQL `percentile_cont` over stored numbers, never a replay.
 
 This path serves small periods and the filters rollups cannot answer (tag, agent); large
-periods read the hourly rollups instead (rollup_reads.py).
+periods read the day rollups (daily_reads.py) or, when the period is not whole days of the
+site's time zone, the hourly rollups (rollup_reads.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from django.utils import timezone
 from helpdesk.models import User
 from tickets.models import Channel
 
-from . import rollup_reads
+from . import daily_reads, rollup_reads
 from .attainment import backlog_trend, sla_attainment
 from .common import PercentileCont, Period, measured_rows, rate, report_changes, team_names
-from .feedback import csat_by_agent, csat_summary
+from .feedback import csat_by_agent, csat_by_group, csat_summary
 
 
 def _time_stats(rows: QuerySet, column: str, group: str | None) -> list[dict]:
@@ -39,7 +40,9 @@ def performance_report(period: Period) -> dict:
 
     A period with many tickets (and no tag or agent filter) is read from the hourly rollups;
     a small one exactly from the per-ticket measurements, where that is as cheap."""
-    from_rollups = rollup_reads.performance_report_from_rollups(period)
+    from_rollups = daily_reads.performance_report_from_days(
+        period
+    ) or rollup_reads.performance_report_from_rollups(period)
     if from_rollups is not None:
         return from_rollups
     measured = measured_rows(period)
@@ -90,10 +93,20 @@ def performance_report(period: Period) -> dict:
         # ISO weekday (Monday = 1) × hour → new tickets: where the staffing peaks are.
         "week_grid": week_grid,
         "by_channel": _breakdown(
-            first_reply, solved, "channel", attainment["by_channel"], channel_labels
+            first_reply,
+            solved,
+            "channel",
+            attainment["by_channel"],
+            channel_labels,
+            csat_by_group(period, "channel"),
         ),
         "by_team": _breakdown(
-            first_reply, solved, "team_id_snapshot", attainment["by_team"], team_names()
+            first_reply,
+            solved,
+            "team_id_snapshot",
+            attainment["by_team"],
+            team_names(),
+            csat_by_group(period, "team_id"),
         ),
         "by_agent": _agent_breakdown(first_reply, solved, csat_by_agent(period)),
         "attainment_by_metric": attainment["by_metric"],
@@ -122,13 +135,15 @@ def _overall(created: QuerySet, solved: QuerySet, attainment: dict) -> dict:
     }
 
 
-def _breakdown(first_reply, solved, group: str, attainment: dict, labels: dict) -> list[dict]:
+def _breakdown(
+    first_reply, solved, group: str, attainment: dict, labels: dict, csat: dict | None
+) -> list[dict]:
     rows: dict = {}
     for stat in _time_stats(first_reply, "first_reply_minutes", group):
         rows.setdefault(stat[group], {})["first_reply"] = stat
     for stat in _time_stats(solved, "resolution_minutes", group):
         rows.setdefault(stat[group], {})["resolution"] = stat
-    for key in attainment:
+    for key in (*attainment, *(csat or {})):
         rows.setdefault(key, {})
     return [
         {
@@ -137,6 +152,7 @@ def _breakdown(first_reply, solved, group: str, attainment: dict, labels: dict) 
             "first_reply": values.get("first_reply"),
             "resolution": values.get("resolution"),
             "attainment": attainment.get(key),
+            "csat": (csat or {}).get(key),
         }
         for key, values in sorted(rows.items(), key=lambda item: str(labels.get(item[0], "")))
     ]

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from helpdesk.models import User
 from tickets.models import Channel
 
 from ..models import ClockRollup, HourlyRollup
-from ..rollups import BUCKET_BOUNDS
-from .common import Period, rate, report_changes, team_names
-from .feedback import csat_by_agent, csat_summary
+from .common import Period, report_changes, team_names
+from .shaping import agent_breakdown, attainment_of, backlog_of, breakdown, csat_groups, csat_of
+from .shaping import overall_of as _overall
 
 EXACT_LIMIT = 20_000
 GROUPS = ("channel", "team_id", "agent_id")
@@ -45,8 +45,9 @@ def performance_report_from_rollups(period: Period) -> dict | None:
     clocks = _clock_sums(period)
     before = period.previous()
     overall = _overall(sums, histograms, clocks, ("", None))
+    previous_sums = _sums(before, overall_only=True)
     previous = _overall(
-        _sums(before, overall_only=True),
+        previous_sums,
         _histograms(before, overall_only=True),
         _clock_sums(before, overall_only=True),
         ("", None),
@@ -60,8 +61,9 @@ def performance_report_from_rollups(period: Period) -> dict | None:
         volume_by_hour[local.hour] += created
         key = (local.isoweekday(), local.hour)
         week_grid[key] = week_grid.get(key, 0) + created
-    csat = csat_summary(period)
-    previous_csat = csat_summary(before)
+    rated = apps.is_installed("feedback")
+    csat = csat_of(overall_sums) if rated else None
+    previous_csat = csat_of(previous_sums.get(("", None))) if rated else None
     volume = [
         {"channel": key, "count": row["created"], "label": channel_labels.get(key, key)}
         for (group, key), row in sums.items()
@@ -74,11 +76,13 @@ def performance_report_from_rollups(period: Period) -> dict | None:
         "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
         "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
         "week_grid": {key: count for key, count in week_grid.items() if count},
-        "by_channel": _breakdown(sums, histograms, clocks, "channel", channel_labels),
-        "by_team": _breakdown(sums, histograms, clocks, "team_id", team_names()),
-        "by_agent": _agent_breakdown(sums, histograms, csat_by_agent(period)),
+        "by_channel": breakdown(sums, histograms, clocks, "channel", channel_labels),
+        "by_team": breakdown(sums, histograms, clocks, "team_id", team_names()),
+        "by_agent": agent_breakdown(
+            sums, histograms, csat_groups(sums, "agent_id") if rated else None
+        ),
         "attainment_by_metric": {
-            key: {"metric": key, **_attainment(row)}
+            key: {"metric": key, **attainment_of(row)}
             for (group, key), row in clocks.items()
             if group == "metric"
         },
@@ -135,7 +139,7 @@ def _sums(period: Period, *, overall_only: bool = False) -> dict[tuple, dict]:
     where, params = _where(period)
     columns = (
         "created", "first_replies", "first_reply_minutes", "solved", "resolutions",
-        "resolution_minutes", "one_touch", "reopened",
+        "resolution_minutes", "one_touch", "reopened", "csat_responses", "csat_good",
     )  # fmt: skip
     sql = (
         f"SELECT {_keys(GROUPS, overall_only)}, "  # noqa: S608 - names are ours, values bound
@@ -215,128 +219,11 @@ def _opening_backlog(period: Period) -> int:
         return int(cursor.fetchone()[0])
 
 
-# ------------------------------------------------------------------------------ shaping
-
-
-def estimate_percentile(histogram: dict[int, int], fraction: float) -> float | None:
-    """percentile_cont over values known only by bucket: each value is placed evenly inside its
-    bucket, and the result interpolates between the two values around rank fraction × (n − 1),
-    as percentile_cont does between the real ones."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    rank = fraction * (total - 1)
-    lower = _value_at(histogram, int(rank))
-    upper = _value_at(histogram, min(int(rank) + 1, total - 1))
-    return round(lower + (upper - lower) * (rank - int(rank)), 1)
-
-
-def _value_at(histogram: dict[int, int], rank: int) -> float:
-    seen = 0
-    for bucket in sorted(histogram):
-        count = histogram[bucket]
-        if rank < seen + count:
-            low = BUCKET_BOUNDS[bucket]
-            high = BUCKET_BOUNDS[bucket + 1] if bucket + 1 < len(BUCKET_BOUNDS) else low
-            return low + (high - low) * (rank - seen + 0.5) / count
-        seen += count
-    return float(BUCKET_BOUNDS[max(histogram)])
-
-
-def _time_stat(histograms: dict, key: tuple, measure: str, count: int) -> dict:
-    histogram = histograms.get(key, {}).get(measure, {})
-    return {
-        "count": count,
-        "median": estimate_percentile(histogram, 0.5),
-        "p90": estimate_percentile(histogram, 0.9),
-    }
-
-
-def _attainment(row: dict | None) -> dict:
-    met, breached = (row or {}).get("met", 0), (row or {}).get("breached", 0)
-    return {"judged": met + breached, "met": met, "rate": rate(met, met + breached)}
-
-
-def _overall(sums: dict, histograms: dict, clocks: dict, key: tuple) -> dict:
-    row = sums.get(key) or {}
-    solved, one_touch, reopened = (int(row.get(c, 0)) for c in ("solved", "one_touch", "reopened"))
-    return {
-        "tickets": int(row.get("created", 0)),
-        "first_reply": _time_stat(histograms, key, "first_reply", int(row.get("first_replies", 0))),
-        "resolution": _time_stat(histograms, key, "resolution", int(row.get("resolutions", 0))),
-        "solved": solved,
-        "one_touch": one_touch,
-        "reopened": reopened,
-        "one_touch_rate": rate(one_touch, solved),
-        "reopen_rate": rate(reopened, solved),
-        "attainment": _attainment(clocks.get(key)),
-    }
-
-
-def _breakdown(sums, histograms, clocks, group: str, labels: dict) -> list[dict]:
-    keys = {key for (name, key), row in sums.items() if name == group and _measured(row)}
-    keys |= {key for name, key in clocks if name == group}
-    rows = []
-    for key in keys:
-        row = sums.get((group, key), {})
-        rows.append(
-            {
-                "key": key,
-                "label": labels.get(key, key) if key is not None else None,
-                "first_reply": _stat_or_none(histograms, (group, key), "first_reply", row),
-                "resolution": _stat_or_none(histograms, (group, key), "resolution", row),
-                "attainment": _attainment(clocks[(group, key)]) if (group, key) in clocks else None,
-            }
-        )
-    return sorted(rows, key=lambda row: str(labels.get(row["key"], "")))
-
-
-def _measured(row: dict) -> bool:
-    return bool(row.get("first_replies") or row.get("resolutions"))
-
-
-def _stat_or_none(histograms: dict, key: tuple, measure: str, row: dict) -> dict | None:
-    count = int(row.get("first_replies" if measure == "first_reply" else "resolutions", 0))
-    return _time_stat(histograms, key, measure, count) if count else None
-
-
-def _agent_breakdown(sums: dict, histograms: dict, csat: dict | None) -> list[dict]:
-    keys = {key for (name, key), row in sums.items() if name == "agent_id" and _measured(row)}
-    ids = {key for key in (*keys, *(csat or {})) if key is not None}
-    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
-    rows = []
-    for key in ids:
-        row = sums.get(("agent_id", key), {})
-        rows.append(
-            {
-                "key": key,
-                "label": names.get(key, "—"),
-                "first_reply": _stat_or_none(histograms, ("agent_id", key), "first_reply", row),
-                "resolution": _stat_or_none(histograms, ("agent_id", key), "resolution", row),
-                "attainment": None,
-                "csat": (csat or {}).get(key),
-            }
-        )
-    return sorted(rows, key=lambda row: row["label"])
-
-
 def _backlog(period: Period, by_hour: list[tuple[dt.datetime, int, int]]) -> list[dict]:
     zone = timezone.get_current_timezone()
-    created: dict[dt.date, int] = {}
-    solved: dict[dt.date, int] = {}
+    per_day: dict[dt.date, tuple[int, int]] = {}
     for hour, made, done in by_hour:
         day = hour.astimezone(zone).date()
-        created[day] = created.get(day, 0) + made
-        solved[day] = solved.get(day, 0) + done
-    trend, backlog = [], _opening_backlog(period)
-    for day in period.days:
-        backlog += created.get(day, 0) - solved.get(day, 0)
-        trend.append(
-            {
-                "day": day,
-                "created": created.get(day, 0),
-                "solved": solved.get(day, 0),
-                "backlog": backlog,
-            }
-        )
-    return trend
+        created, solved = per_day.get(day, (0, 0))
+        per_day[day] = (created + made, solved + done)
+    return backlog_of(period, per_day, _opening_backlog(period))

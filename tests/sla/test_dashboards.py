@@ -189,6 +189,28 @@ def test_now_counts_open_work(agent):
     assert replied.pk not in [t.pk for t in snapshot.breached]
 
 
+def test_now_reads_the_open_tickets_in_one_pass(agent, django_assert_num_queries):
+    now = timezone.now()
+    billing, sales = Team.objects.create(name="Billing"), Team.objects.create(name="Sales")
+    for team, channel, assignee in [
+        (billing, "email", None),
+        (billing, "chat", agent),
+        (sales, "email", agent),
+        (None, "line", None),
+        (billing, "email", agent),
+    ]:
+        TicketFactory(channel=channel, status="open", team=team, assignee=assignee)
+    # One grouped scan, the team names, the two short lists and the staff: 5 whatever the size.
+    with django_assert_num_queries(5):
+        snapshot = selectors.now_snapshot(now=now)
+    assert [(row["team_name"], row["open"], row["unassigned"]) for row in snapshot.by_team] == [
+        ("Billing", 3, 1),
+        ("Sales", 1, 0),
+        (None, 1, 1),
+    ]
+    assert [row["channel"] for row in snapshot.by_channel] == ["email", "chat", "line"]
+
+
 @pytest.mark.parametrize(
     "url", ["/dashboards/", "/dashboards/performance/", "/dashboards/performance.csv"]
 )

@@ -5,7 +5,6 @@ within one histogram bucket)."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,17 +12,27 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sla import rollups
-from sla.models import ClockRollup, HourlyRollup, Metric, RollupDirtyHour, SlaClock, TicketSla
-from sla.selectors import Period, performance_report, rollup_reads
-from tests.factories import TicketFactory, UserFactory
-from tests.sla.conftest import TOKYO, customer_writes, tokyo
+from sla.histograms import estimate_percentile
+from sla.models import (
+    AgentDailyRollup,
+    ClockRollup,
+    DailyRollup,
+    HourlyRollup,
+    RollupDirtyHour,
+)
+from sla.selectors import Period, daily_reads, performance_report, rollup_reads
+from tests.sla.conftest import customer_writes, tokyo
+from tests.sla.rollup_history import (
+    SINCE,
+    UNTIL,
+    assert_same_report,
+    build_history,
+    exact_report,
+)
 from tickets import services
 from tickets.models import Team
 
 pytestmark = pytest.mark.django_db
-
-SINCE = dt.datetime(2026, 6, 1, tzinfo=TOKYO)
-UNTIL = SINCE + dt.timedelta(days=14)
 
 
 @pytest.fixture
@@ -31,120 +40,9 @@ def always_rollups(monkeypatch):
     monkeypatch.setattr(rollup_reads, "EXACT_LIMIT", -1)
 
 
-def exact_report(monkeypatch, period):
-    with monkeypatch.context() as patch:
-        patch.setattr(rollup_reads, "performance_report_from_rollups", lambda period: None)
-        return performance_report(period)
-
-
 @pytest.fixture
 def history(db):
-    """About 300 measured tickets over three weeks on three channels and two teams, solved by
-    three agents, with clocks met and breached (a fixed seed: the same set every run)."""
-    chance = random.Random(7)
-    teams = [Team.objects.create(name="Tokyo"), Team.objects.create(name="Osaka"), None]
-    agents = [UserFactory(role="agent", name=name) for name in ("Aiko", "Ben", "Chie")]
-    for _ in range(300):
-        created = (
-            SINCE - dt.timedelta(days=5) + dt.timedelta(minutes=chance.randrange(0, 60 * 24 * 22))
-        )
-        channel = chance.choice(["email", "chat", "line"])
-        team = chance.choice(teams)
-        agent = chance.choice(agents)
-        fields = {}
-        if chance.random() < 0.8:
-            minutes = round(chance.expovariate(1 / 45), 2)
-            fields |= {
-                "first_reply_at": created + dt.timedelta(minutes=minutes),
-                "first_reply_minutes": minutes,
-                "first_reply_by_id": agent.pk,
-            }
-        if chance.random() < 0.6:
-            minutes = round(chance.expovariate(1 / 600), 2)
-            fields |= {
-                "solved_at": created + dt.timedelta(minutes=minutes, hours=chance.randrange(0, 48)),
-                "solved_by_id": agent.pk,
-                "resolution_minutes": minutes,
-                "agent_replies": chance.choice([0, 1, 1, 2, 3]),
-                "reopens": chance.choice([0, 0, 0, 1]),
-            }
-        ticket = TicketFactory(channel=channel, team=team)
-        TicketSla.objects.create(
-            ticket=ticket,
-            channel=channel,
-            team_id_snapshot=team.pk if team else None,
-            created_at=created,
-            **fields,
-        )
-        for metric in (Metric.FIRST_REPLY, Metric.RESOLUTION):
-            due = created + dt.timedelta(hours=chance.randrange(1, 30))
-            outcome = chance.random()
-            SlaClock.objects.create(
-                ticket=ticket,
-                metric=metric,
-                target_minutes=60,
-                started_at=created,
-                due_at=due,
-                completed_at=None if outcome < 0.2 else due + dt.timedelta(hours=outcome * 4 - 2),
-                breached_at=due if outcome < 0.35 or outcome > 0.75 else None,
-                cancelled=0.6 < outcome < 0.65,
-            )
-    return {"teams": teams, "agents": agents}
-
-
-def within_a_bucket(estimate, exact):
-    """The estimate interpolates between two bucket-placed values around the rank, so it is off
-    by at most the width of the upper one's bucket (at most the next bucket up from either)."""
-    if exact is None:
-        return estimate is None
-    bounds = rollups.BUCKET_BOUNDS
-    bucket = min(max(rollups.bucket_of(exact), rollups.bucket_of(estimate)) + 1, len(bounds) - 1)
-    width = bounds[bucket] - bounds[bucket - 1]
-    return abs(estimate - exact) <= width
-
-
-def judged(attainment):
-    """The numbers of an attainment row (the exact path also carries its grouping key)."""
-    return attainment and {key: attainment[key] for key in ("judged", "met", "rate")}
-
-
-def assert_same_report(rolled: dict, exact: dict) -> None:
-    for key in ("overall", "previous"):
-        left, right = rolled[key], exact[key]
-        for field in (
-            "tickets",
-            "solved",
-            "one_touch",
-            "reopened",
-            "one_touch_rate",
-            "reopen_rate",
-        ):
-            assert left[field] == right[field], (key, field)
-        assert left["attainment"] == right["attainment"], key
-        for measure in ("first_reply", "resolution"):
-            assert left[measure]["count"] == right[measure]["count"], (key, measure)
-            for stat in ("median", "p90"):
-                assert within_a_bucket(left[measure][stat], right[measure][stat]), (
-                    key, measure, stat, left[measure][stat], right[measure][stat],
-                )  # fmt: skip
-    assert rolled["volume_by_channel"] == exact["volume_by_channel"]
-    assert rolled["volume_by_hour"] == exact["volume_by_hour"]
-    assert rolled["week_grid"] == exact["week_grid"]
-    assert rolled["backlog"] == exact["backlog"]
-    assert {key: judged(row) for key, row in rolled["attainment_by_metric"].items()} == {
-        key: judged(row) for key, row in exact["attainment_by_metric"].items()
-    }
-    for table in ("by_channel", "by_team", "by_agent"):
-        assert [row["key"] for row in rolled[table]] == [row["key"] for row in exact[table]]
-        for left, right in zip(rolled[table], exact[table], strict=True):
-            assert judged(left["attainment"]) == judged(right["attainment"]), (table, left["key"])
-            for measure in ("first_reply", "resolution"):
-                if right[measure] is None:
-                    assert left[measure] is None
-                    continue
-                assert left[measure]["count"] == right[measure]["count"]
-                assert within_a_bucket(left[measure]["median"], right[measure]["median"])
-    assert rolled["changes"]["tickets"] == exact["changes"]["tickets"]
+    return build_history()
 
 
 def test_rollup_numbers_equal_the_exact_computation(history, always_rollups, monkeypatch):
@@ -161,8 +59,9 @@ def test_rollup_numbers_equal_the_exact_computation(history, always_rollups, mon
         assert_same_report(rolled, exact_report(monkeypatch, period))
 
 
-def test_the_rollup_report_runs_a_fixed_number_of_queries(history, always_rollups):
+def test_the_rollup_report_runs_a_fixed_number_of_queries(history, always_rollups, monkeypatch):
     rollups.rebuild_all()
+    monkeypatch.setattr(daily_reads, "performance_report_from_days", lambda period: None)
     with CaptureQueriesContext(connection) as small:
         performance_report(Period(since=SINCE, until=SINCE + dt.timedelta(days=1)))
     with CaptureQueriesContext(connection) as large:
@@ -194,7 +93,19 @@ def rollup_rows():
     clocks = sorted(
         ClockRollup.objects.values_list("hour", "channel", "team_id", "metric", "met", "breached")
     )
-    return hourly, clocks
+    daily = sorted(
+        DailyRollup.objects.values_list(
+            "day", "channel", "team_id", "created", "created_by_hour", "first_replies", "solved",
+            "resolutions", "first_reply_buckets", "resolution_buckets", "csat_responses",
+        )
+    )  # fmt: skip
+    agents = sorted(
+        AgentDailyRollup.objects.values_list(
+            "day", "channel", "team_id", "agent_id", "first_replies", "resolutions",
+            "first_reply_buckets", "resolution_buckets", "csat_responses",
+        )
+    )  # fmt: skip
+    return hourly, clocks, daily, agents
 
 
 def test_events_keep_rollups_current_and_equal_to_a_rebuild(clock, policy, agent, monkeypatch):
@@ -228,6 +139,8 @@ def test_events_keep_rollups_current_and_equal_to_a_rebuild(clock, policy, agent
     rollups.process_dirty_hours()
     assert sum(row[6] for row in rollup_rows()[0]) == 0
     after_events = rollup_rows()
+    assert sum(row[3] for row in after_events[2]) == 2  # two tickets created, by day
+    assert sum(row[6] for row in after_events[2]) == 0  # the reopened one is no longer solved
 
     call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert rollup_rows() == after_events
@@ -260,9 +173,9 @@ def test_percentile_estimate_is_percentile_cont_on_bucket_midpoints():
     assert rollups.bucket_of(0.5) == 0 and rollups.bucket_of(9.2) == 9
     assert rollups.bucket_of(10**6) == len(rollups.BUCKET_BOUNDS) - 1
     # rank 9.5: halfway between the last value of bucket 0 (0.95) and the first of 9 (9.05)
-    assert rollup_reads.estimate_percentile(histogram, 0.5) == pytest.approx(5.0, abs=0.1)
-    assert 9 <= rollup_reads.estimate_percentile(histogram, 0.9) <= 10
-    assert rollup_reads.estimate_percentile({}, 0.5) is None
+    assert estimate_percentile(histogram, 0.5) == pytest.approx(5.0, abs=0.1)
+    assert 9 <= estimate_percentile(histogram, 0.9) <= 10
+    assert estimate_percentile({}, 0.5) is None
 
 
 def test_tick_breaches_mark_the_due_hour(clock, policy):

@@ -1,0 +1,132 @@
+"""Turning rollup sums into the Performance report's rows (shared by every rollup grain).
+
+Inputs are keyed by (group, key): ("", None) is the total, ("channel", "email"), ("team_id", 3),
+("agent_id", 7), ("metric", "first_reply"). `sums` rows hold the counters of one rollup row
+summed (created, first_replies, …, csat_responses, csat_good); `histograms` map the same keys
+to {"first_reply": {bucket: count}, "resolution": {...}}; `clocks` to {"met", "breached"}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from helpdesk.models import User
+
+from ..histograms import estimate_percentile
+from .common import Period, rate
+
+
+def time_stat(histograms: dict, key: tuple, measure: str, count: int) -> dict:
+    histogram = histograms.get(key, {}).get(measure, {})
+    return {
+        "count": count,
+        "median": estimate_percentile(histogram, 0.5),
+        "p90": estimate_percentile(histogram, 0.9),
+    }
+
+
+def attainment_of(row: dict | None) -> dict:
+    met, breached = (row or {}).get("met", 0), (row or {}).get("breached", 0)
+    return {"judged": met + breached, "met": met, "rate": rate(met, met + breached)}
+
+
+def csat_of(row: dict | None) -> dict:
+    """The feedback app's CSAT summary shape, from a rollup row's counters."""
+    responses, good = (
+        int((row or {}).get("csat_responses", 0)),
+        int((row or {}).get("csat_good", 0)),
+    )
+    return {
+        "responses": responses,
+        "good": good,
+        "bad": responses - good,
+        "score": rate(good, responses),
+    }
+
+
+def csat_groups(sums: dict, group: str) -> dict:
+    """{key: {"responses", "good", "score"}} of a group's rows with ratings (feedback's shape)."""
+    out = {}
+    for (name, key), row in sums.items():
+        if name == group and row.get("csat_responses"):
+            summary = csat_of(row)
+            out[key] = {k: summary[k] for k in ("responses", "good", "score")}
+    return out
+
+
+def overall_of(sums: dict, histograms: dict, clocks: dict, key: tuple) -> dict:
+    row = sums.get(key) or {}
+    solved, one_touch, reopened = (int(row.get(c, 0)) for c in ("solved", "one_touch", "reopened"))
+    return {
+        "tickets": int(row.get("created", 0)),
+        "first_reply": time_stat(histograms, key, "first_reply", int(row.get("first_replies", 0))),
+        "resolution": time_stat(histograms, key, "resolution", int(row.get("resolutions", 0))),
+        "solved": solved,
+        "one_touch": one_touch,
+        "reopened": reopened,
+        "one_touch_rate": rate(one_touch, solved),
+        "reopen_rate": rate(reopened, solved),
+        "attainment": attainment_of(clocks.get(key)),
+    }
+
+
+def _measured(row: dict) -> bool:
+    return bool(row.get("first_replies") or row.get("resolutions"))
+
+
+def _stat_or_none(histograms: dict, key: tuple, measure: str, row: dict) -> dict | None:
+    count = int(row.get("first_replies" if measure == "first_reply" else "resolutions", 0))
+    return time_stat(histograms, key, measure, count) if count else None
+
+
+def breakdown(sums, histograms, clocks, group: str, labels: dict) -> list[dict]:
+    """Channel or team rows: measured, judged or rated in the period."""
+    csat = csat_groups(sums, group)
+    keys = {key for (name, key), row in sums.items() if name == group and _measured(row)}
+    keys |= {key for name, key in clocks if name == group} | set(csat)
+    rows = []
+    for key in keys:
+        row = sums.get((group, key), {})
+        rows.append(
+            {
+                "key": key,
+                "label": labels.get(key, key) if key is not None else None,
+                "first_reply": _stat_or_none(histograms, (group, key), "first_reply", row),
+                "resolution": _stat_or_none(histograms, (group, key), "resolution", row),
+                "attainment": attainment_of(clocks[(group, key)])
+                if (group, key) in clocks
+                else None,
+                "csat": csat.get(key),
+            }
+        )
+    return sorted(rows, key=lambda row: str(labels.get(row["key"], "")))
+
+
+def agent_breakdown(sums: dict, histograms: dict, csat: dict | None) -> list[dict]:
+    keys = {key for (name, key), row in sums.items() if name == "agent_id" and _measured(row)}
+    ids = {key for key in (*keys, *(csat or {})) if key is not None}
+    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
+    rows = []
+    for key in ids:
+        row = sums.get(("agent_id", key), {})
+        rows.append(
+            {
+                "key": key,
+                "label": names.get(key, "—"),
+                "first_reply": _stat_or_none(histograms, ("agent_id", key), "first_reply", row),
+                "resolution": _stat_or_none(histograms, ("agent_id", key), "resolution", row),
+                "attainment": None,
+                "csat": (csat or {}).get(key),
+            }
+        )
+    return sorted(rows, key=lambda row: row["label"])
+
+
+def backlog_of(period: Period, per_day: dict[dt.date, tuple[int, int]], opening: int) -> list:
+    """The daily trend from (created, solved) per local day and the backlog before the period."""
+    trend, backlog = [], opening
+    for day in period.days:
+        created, solved = per_day.get(day, (0, 0))
+        backlog += created - solved
+        trend.append({"day": day, "created": created, "solved": solved, "backlog": backlog})
+    return trend
