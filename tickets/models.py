@@ -161,6 +161,13 @@ class Ticket(models.Model):
                 name="ticket_solved_at",
                 condition=models.Q(status__in=["solved", "closed"]),
             ),
+            # Each customer's latest ticket and its channel without a sort: NPS segments by the
+            # channel of last contact (feedback.services.nps_campaigns) read it per customer.
+            models.Index(
+                fields=["customer", "-created_at", "-id"],
+                name="ticket_customer_created",
+                include=["channel"],
+            ),
         ]
 
     def __str__(self) -> str:
