@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -129,9 +130,23 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "madoguchi"},
+        # An agent's inbox socket hears every event of every chat: the default 100 queued
+        # messages per channel would drop live updates in a burst before the socket drains.
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "madoguchi", "capacity": 1000},
     }
 }
+# Web processes (helpdesk/asgi.py sets DB_POOL=1) borrow PostgreSQL connections from a pool:
+# without one every socket frame's database work opened and closed its own connection.
+# Threads that run the chat sockets' database work in parallel (livechat.asyncdb); the pool
+# needs room for them and for HTTP requests running at the same time.
+ASGI_THREADS = int(os.environ.get("ASGI_THREADS", "8"))
+if os.environ.get("DB_POOL") == "1" and find_spec("psycopg_pool"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", str(ASGI_THREADS + 8))),
+        "timeout": 20,
+    }
 
 CELERY_BROKER_URL = celery_broker_url(os.environ.get("CELERY_BROKER_URL", REDIS_URL))
 CELERY_RESULT_BACKEND = None
@@ -139,6 +154,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for the next one
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that once held a big result set (a rollup rebuild, an export) keeps that
+# memory: Python rarely returns it. Past this size (KiB) the child is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("WORKER_MAX_MEMORY_KB", "400000"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True

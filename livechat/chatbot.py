@@ -61,17 +61,26 @@ def _timeline(ticket: Ticket, text: str, *, internal: bool, key: str) -> Message
     return message
 
 
-def after_visitor_message(visitor: ChatVisitor, message: Message) -> None:
+def after_visitor_message(
+    visitor: ChatVisitor, message: Message, conversation: ChatConversation | None = None
+) -> None:
     """Called for each new visitor message: the bot's turn on the first one of a
-    conversation, else (or after it) the chat is offered to an agent if it waits."""
-    conversation = (
-        ChatConversation.objects.filter(visitor=visitor, ticket_id=message.ticket_id)
-        .select_related("ticket", "visitor__channel")
-        .first()
-    )
+    conversation, else (or after it) the chat is offered to an agent if it waits.
+    `conversation` (livechat.messages passes it) carries `bot_answered`, saving two queries."""
     if conversation is None:
-        return
-    pending = conversation.bot_turns.filter(outcome=BotOutcome.ANSWERED).first()
+        conversation = (
+            ChatConversation.objects.filter(visitor=visitor, ticket_id=message.ticket_id)
+            .select_related("ticket", "visitor__channel")
+            .first()
+        )
+        if conversation is None:
+            return
+    known = getattr(conversation, "bot_answered", None)
+    pending = (
+        conversation.bot_turns.filter(outcome=BotOutcome.ANSWERED).first()
+        if known is None or known
+        else None
+    )
     if pending is not None:
         # Writing again instead of taking the article: they want a person.
         _hand_off(pending, by_message=True)
@@ -82,7 +91,13 @@ def after_visitor_message(visitor: ChatVisitor, message: Message) -> None:
         and _bot_answers(conversation, message)
     ):
         return
-    offers.request_offer(message.ticket_id)
+    ticket = message.ticket
+    # Offered only while it waits (offers.offer_next checks again under the ticket's lock): an
+    # assigned chat's every message used to open a transaction just to find that out.
+    if pending is not None or (
+        ticket.assignee_id is None and ticket.status in offers.WAITING_STATUSES
+    ):
+        offers.request_offer(message.ticket_id)
 
 
 def _bot_answers(conversation: ChatConversation, message: Message) -> bool:

@@ -55,8 +55,12 @@ def frame(kind: str, **data: Any) -> dict[str, Any]:
     return {"v": PROTOCOL_VERSION, "type": kind, **data}
 
 
-def message_frame(message: Message) -> dict[str, Any]:
+def message_frame(message: Message, attachments: Any = None) -> dict[str, Any]:
+    """The `message` object of frames. `attachments`: the message's, when the caller knows
+    them already (none, for a message just stored without files), saving the query."""
     author = "visitor" if message.author_kind == AuthorKind.CUSTOMER else "agent"
+    if attachments is None:
+        attachments = message.attachments.all()
     data: dict[str, Any] = {
         "id": message.pk,
         "from": author,
@@ -69,7 +73,7 @@ def message_frame(message: Message) -> dict[str, Any]:
                 "size": attachment.size,
                 "url": reverse("livechat:file", args=[attachment.pk, attachment.token]),
             }
-            for attachment in message.attachments.all()
+            for attachment in attachments
         ],
     }
     if author == "visitor":
@@ -184,10 +188,10 @@ def push_to_ticket_visitors(ticket: Ticket, payload: dict[str, Any]) -> int:
 def push_agent_message(message: Message) -> str:
     """Deliver an agent's reply to every visitor in the ticket's chat, live; offline visitors
     get it from the `since` replay when they come back. Announces the agent on first reply."""
-    link_ticket_conversations(message.ticket_id)
-    conversations = list(
-        ChatConversation.objects.filter(ticket_id=message.ticket_id).select_related("visitor")
-    )
+    linked = ChatConversation.objects.filter(ticket_id=message.ticket_id).select_related("visitor")
+    conversations = list(linked)
+    if link_ticket_conversations(message.ticket_id, {c.visitor.uid.hex for c in conversations}):
+        conversations = list(linked.all())
     if not conversations:
         raise PermanentDeliveryError("no chat visitor is linked to this ticket")
     body = frame("message", message=message_frame(message))
@@ -201,15 +205,18 @@ def push_agent_message(message: Message) -> str:
     return f"chat:{message.pk}"
 
 
-def link_ticket_conversations(ticket_id: int) -> None:
+def link_ticket_conversations(ticket_id: int, linked: set[str] | None = None) -> int:
     """Visitors whose messages the ingest queue filed (a retry, `replay_inbound`) rather than
-    their own socket: link them here, one DISTINCT ON query for all of them."""
-    linked = [
-        uid.hex
-        for uid in ChatConversation.objects.filter(ticket_id=ticket_id).values_list(
-            "visitor__uid", flat=True
-        )
-    ]
+    their own socket: link them here, one DISTINCT ON query for all of them. `linked`: the
+    visitor uids (hex) already in the ticket's chat, when the caller has read them. Returns
+    how many conversations it made."""
+    if linked is None:
+        linked = {
+            uid.hex
+            for uid in ChatConversation.objects.filter(ticket_id=ticket_id).values_list(
+                "visitor__uid", flat=True
+            )
+        }
     events = (
         InboundEvent.objects.filter(kind="chat", message__ticket_id=ticket_id)
         .exclude(account_id__in=linked)
@@ -217,12 +224,14 @@ def link_ticket_conversations(ticket_id: int) -> None:
         .distinct("account_id")
         .select_related("message")
     )
+    made = 0
     for event in events:
         visitor = ChatVisitor.objects.filter(uid=event.account_id).first()
         if visitor is not None:
-            ChatConversation.objects.get_or_create(
+            made += ChatConversation.objects.get_or_create(
                 visitor=visitor, ticket_id=ticket_id, defaults={"first_message": event.message}
-            )
+            )[1]
+    return made
 
 
 def visitor_panel(ticket: Ticket) -> ChatVisitor | None:

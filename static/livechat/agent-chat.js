@@ -55,12 +55,14 @@
   function connect() {
     if (!panel || !("WebSocket" in window)) return;
     var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(scheme + "//" + window.location.host + "/ws/chat/agent/" + ticket + "/");
-    socket.addEventListener("open", function () { attempt = 0; markRead(); });
-    socket.addEventListener("message", function (event) {
+    var current = new WebSocket(scheme + "//" + window.location.host + "/ws/chat/agent/" + ticket + "/");
+    socket = current;
+    current.addEventListener("open", function () { attempt = 0; markRead(); });
+    current.addEventListener("message", function (event) {
       try { onFrame(JSON.parse(event.data)); } catch (error) { /* not ours to break on */ }
     });
-    socket.addEventListener("close", function (event) {
+    current.addEventListener("close", function (event) {
+      if (socket !== current) return; // replaced on purpose: the new socket is in charge
       socket = null;
       if (event.code === 4403 || event.code === 4404 || !panel) return;
       attempt += 1;
@@ -104,8 +106,12 @@
   function start() {
     var found = document.querySelector("[data-livechat-panel]");
     if (found === panel) return;
+    // The side panels are fetched, and may be fetched again, after the page: a new panel of
+    // the same chat keeps the socket, so no visitor frame is lost while it reconnects.
+    var same = found && socket && found.dataset.ticket === ticket;
     panel = found;
-    if (socket) { socket.close(); socket = null; }
+    if (same) return;
+    if (socket) { var old = socket; socket = null; old.close(); }
     if (panel) { ticket = panel.dataset.ticket; connect(); }
   }
   window.__madoguchiAgentChat = start;

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.urls import path
 
 from channels_in.models import InboundEvent
-from livechat import services
+from livechat import limits, services
 from livechat.consumers import AgentChatConsumer
 from tests.factories import UserFactory
 from tickets import services as ticket_services
@@ -215,7 +215,7 @@ def test_a_bad_identity_hmac_is_refused_and_a_good_one_accepted(chat_channel):
 
 
 def test_a_frame_flood_is_cut_off(chat_channel, monkeypatch):
-    monkeypatch.setattr(services, "FRAMES_PER_MINUTE", 3)
+    monkeypatch.setattr(limits, "FRAMES_PER_MINUTE", 3)
 
     @async_to_sync
     async def scenario():

@@ -198,7 +198,7 @@ def test_nobody_online_then_the_sweep_offers_when_someone_comes(chat_channel, on
     online()
     # Everyone just stepped away: the widget still counts as open (no email needed).
     monkeypatch.setattr(
-        "livechat.services.team_availability", lambda: {"online": True, "back_at": None}
+        "livechat.messages.team_availability", lambda: {"online": True, "back_at": None}
     )
     _visitor, ticket = new_chat(chat_channel)
     assert not ChatOffer.objects.exists()

@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 
 from channels_in.models import DeliveryStatus, InboundEvent, OutboundDelivery
 from customers.models import Customer, Identity
-from livechat import live, services
+from livechat import limits, live, services
 from livechat.models import ChatChannel, ChatConversation
 from livechat.services import ChatError
 from tests.factories import CustomerFactory, IdentityFactory, UserFactory
@@ -207,7 +207,7 @@ def test_internal_notes_never_reach_the_visitor(chat_channel):
 
 
 def test_messages_are_rate_limited_per_visitor(chat_channel, monkeypatch):
-    monkeypatch.setattr(services, "MESSAGES_PER_MINUTE", 2)
+    monkeypatch.setattr(limits, "MESSAGES_PER_MINUTE", 2)
     visitor = open_visitor(chat_channel)
     services.record_visitor_message(visitor, client_id="1", text="a")
     services.record_visitor_message(visitor, client_id="2", text="b")

@@ -6,6 +6,7 @@ import gzip
 
 import pytest
 from django.test import Client
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from livechat import services
@@ -210,6 +211,17 @@ def test_agents_cannot_see_chat_settings_and_managers_cannot_change_them(client,
     assert client.post(f"/agent/settings/chat/{chat_channel.pk}/delete/").status_code == 403
 
 
+def ticket_page(client, ticket_id: int, **headers) -> str:
+    """The ticket page as the agent sees it: with its side panels, which the page may fetch
+    separately once shown (the ticket sidebar)."""
+    html = client.get(f"/agent/tickets/{ticket_id}/", **headers).content.decode()
+    try:
+        sidebar = reverse("tickets:sidebar", args=[ticket_id])
+    except NoReverseMatch:
+        return html
+    return html + client.get(sidebar, **headers).content.decode()
+
+
 def test_chat_tickets_show_the_visitor_panel(agent_client, chat_channel):
     session = services.open_session(
         channel_key=chat_channel.public_key,
@@ -218,7 +230,7 @@ def test_chat_tickets_show_the_visitor_panel(agent_client, chat_channel):
         page={"url": "https://shop.example/items/9", "title": "<b>Item 9</b>"},
     )
     message, _ = services.record_visitor_message(session.visitor, client_id="m", text="hi")
-    page = agent_client.get(f"/agent/tickets/{message.ticket_id}/").content.decode()
+    page = ticket_page(agent_client, message.ticket_id)
     assert "data-livechat-panel" in page and "livechat/agent-chat.js" in page
     assert "https://shop.example/items/9" in page
     assert "&lt;b&gt;Item 9&lt;/b&gt;" in page  # the page title is text
@@ -233,12 +245,11 @@ def test_the_panel_offers_end_chat_then_shows_who_ended_it_and_the_rating(
 
     session = services.open_session(channel_key=chat_channel.public_key, origin=ORIGIN)
     message, _ = services.record_visitor_message(session.visitor, client_id="m", text="hi")
-    url = f"/agent/tickets/{message.ticket_id}/"
-    page = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = ticket_page(agent_client, message.ticket_id, HTTP_ACCEPT_LANGUAGE="en")
     assert "data-livechat-end" in page and "End chat" in page
     ending.visitor_ends(session.visitor)
     ending.rate_chat(session.visitor, rating=2, comment="<script>x</script>遅い")
-    page = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = ticket_page(agent_client, message.ticket_id, HTTP_ACCEPT_LANGUAGE="en")
     assert "The customer ended the chat." in page
     assert "Chat rating: 2" in page
     assert "&lt;script&gt;x&lt;/script&gt;遅い" in page  # a customer's comment is text

@@ -111,12 +111,19 @@ def test_visitor_and_agent_chat_live_and_a_reload_keeps_the_conversation(
     expect(panel.get_by_text("佐藤 花子 がチャットに参加しました")).to_be_visible()
     # The visitor typing reaches the agent. The indicator hides again once the visitor
     # pauses, so record that it was shown rather than racing a busy machine to see it.
+    # The side panels may be fetched (and swapped in) after the page: watch the whole page.
     agent_page.evaluate(
         """() => {
-          const node = document.querySelector("[data-livechat-typing]");
-          window.__typingShown = !node.hidden;
-          new MutationObserver(() => { if (!node.hidden) window.__typingShown = true; })
-            .observe(node, {attributes: true, attributeFilter: ["hidden"]});
+          const check = () => {
+            for (const node of document.querySelectorAll("[data-livechat-typing]")) {
+              if (!node.hidden) window.__typingShown = true;
+            }
+          };
+          window.__typingShown = false;
+          check();
+          new MutationObserver(check).observe(document.body, {
+            subtree: true, childList: true, attributes: true, attributeFilter: ["hidden"],
+          });
         }"""
     )
     text.press_sequentially("追跡番号は", delay=20)
