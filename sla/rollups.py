@@ -228,14 +228,18 @@ def ticket_facts(state: TicketSla) -> tuple:
     )
 
 
-def mark_ticket_changes(state: TicketSla, before: tuple) -> None:
+def mark_ticket_changes(state: TicketSla, before: tuple | None) -> None:
     """Mark the hours an event moved: the creation hour when a fact counted there changed
     (first reply), the old and new solve hours when a solve fact changed; and, when the ticket
     changed channel or team, both and every hour its clocks were judged in (they are grouped by
-    the ticket's current channel and team).
+    the ticket's current channel and team). `before` None: the ticket is measured for the first
+    time, one more ticket in its creation hour (and its solve hour).
 
     Marking only what changed keeps the minute task's work near "now": solving an old ticket
     dirties today, not also the day it was created."""
+    if before is None:
+        mark_hours(state.created_at, state.solved_at)
+        return
     after = ticket_facts(state)
     if after == before:
         return

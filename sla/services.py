@@ -69,8 +69,8 @@ def sla_record_event(
         policy = policy_for_ticket(ticket, active_policies() if policies is None else policies)
         calendar = calendar_for_ticket(ticket, policy)
         schedule = schedule_of(calendar)
-        state = _state_for(ticket, schedule)
-        facts_before = rollups.ticket_facts(state)
+        state, created = _state_for(ticket, schedule)
+        facts_before = None if created else rollups.ticket_facts(state)
         context = _Context(ticket, state, policy, schedule, now, event)
         state.policy = policy
         state.calendar = calendar
@@ -78,28 +78,29 @@ def sla_record_event(
         state.team_id_snapshot = ticket.team_id
         _record_message(context, event, actor_id, message)
         _record_status(context)
-        state.save()
-        _reconcile_clocks(context)
+        state.save(force_insert=created)
+        _reconcile_clocks(context, new_ticket=created)
         rollups.mark_ticket_changes(state, facts_before)
     return state
 
 
-def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> TicketSla:
+def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> tuple[TicketSla, bool]:
+    """The ticket's locked TicketSla, or a new unsaved one (True): the caller inserts it once,
+    after the event is applied, instead of inserting and then updating it."""
     state = TicketSla.objects.select_for_update().filter(ticket=ticket).first()
-    if state is None:
-        state = TicketSla(
-            ticket=ticket,
-            channel=ticket.channel,
-            created_at=ticket.created_at,
-            status=Status.NEW,
-            status_since=ticket.created_at,
-            awaiting_since=ticket.created_at,
-        )
-        if ticket.first_replied_at:
-            _backfill_replies(state, ticket, schedule)
-        state.save(force_insert=True)
-        rollups.mark_hours(state.created_at, state.solved_at)  # one more ticket in its hour
-    return state
+    if state is not None:
+        return state, False
+    state = TicketSla(
+        ticket=ticket,
+        channel=ticket.channel,
+        created_at=ticket.created_at,
+        status=Status.NEW,
+        status_since=ticket.created_at,
+        awaiting_since=ticket.created_at,
+    )
+    if ticket.first_replied_at:
+        _backfill_replies(state, ticket, schedule)
+    return state, True
 
 
 def _backfill_replies(state: TicketSla, ticket: Ticket, schedule: BusinessSchedule) -> None:
@@ -183,10 +184,13 @@ def _fulfilled(context: _Context, metric: str) -> bool:
     return context.ticket.status in DONE_STATUSES
 
 
-def _reconcile_clocks(context: _Context) -> None:
+def _reconcile_clocks(context: _Context, *, new_ticket: bool = False) -> None:
     ticket, now = context.ticket, context.now
-    clocks = list(SlaClock.objects.select_for_update().filter(ticket=ticket))
+    # A ticket measured for the first time has no clocks yet: they are only ever made here,
+    # in the same transaction that inserts its TicketSla.
+    clocks = [] if new_ticket else list(SlaClock.objects.select_for_update().filter(ticket=ticket))
     judged_before = rollups.clock_facts(clocks)
+    stored_before = {clock.pk: _clock_state(clock) for clock in clocks}
     paused = ticket.status in context.pause_statuses
     for metric, start in _desired_starts(context).items():
         minutes = target_minutes(context.policy, ticket.priority, metric)
@@ -207,9 +211,18 @@ def _reconcile_clocks(context: _Context) -> None:
             running.paused_minutes += context.minutes(running.paused_at, now)
             running.paused_at = None
         _aim(context, running)
-        running.save()
+    # Only what changed is written: a customer's second message on a ticket whose clocks run on
+    # unchanged costs no UPDATE, and the clocks a new ticket starts are one INSERT.
+    SlaClock.objects.bulk_create([clock for clock in clocks if clock.pk is None])
+    for clock in clocks:
+        if clock.pk in stored_before and _clock_state(clock) != stored_before[clock.pk]:
+            clock.save()
     rollups.mark_clock_changes(clocks, judged_before)
     _write_ticket_summary(ticket, clocks, now)
+
+
+def _clock_state(clock: SlaClock) -> tuple:
+    return tuple(getattr(clock, field.attname) for field in SlaClock._meta.concrete_fields)
 
 
 def _reopen_or_start(
@@ -252,7 +265,6 @@ def _stop(context: _Context, clock: SlaClock, *, fulfilled: bool) -> None:
     # Only a run that ended by doing its job is judged; an unbreached one that simply stopped
     # applying (solved without a reply, target removed) counts for nothing.
     clock.cancelled = not fulfilled and clock.breached_at is None
-    clock.save()
 
 
 def _write_ticket_summary(ticket: Ticket, clocks: list[SlaClock], now: dt.datetime) -> None:
