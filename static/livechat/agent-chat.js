@@ -57,13 +57,25 @@
     var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     var current = new WebSocket(scheme + "//" + window.location.host + "/ws/chat/agent/" + ticket + "/");
     socket = current;
-    current.addEventListener("open", function () { attempt = 0; markRead(); });
+    current.addEventListener("open", function () {
+      attempt = 0;
+      if (panel) panel.dataset.connected = "";
+      markRead();
+      // The side panels arrive after the page: an agent who began typing before the socket
+      // opened is shown to the visitor now rather than at the next keystroke after 2.5 s.
+      var box = composer();
+      if (box && box.value && document.activeElement === box && isReplyMode()) {
+        lastTyping = 0;
+        onInput();
+      }
+    });
     current.addEventListener("message", function (event) {
       try { onFrame(JSON.parse(event.data)); } catch (error) { /* not ours to break on */ }
     });
     current.addEventListener("close", function (event) {
       if (socket !== current) return; // replaced on purpose: the new socket is in charge
       socket = null;
+      if (panel) delete panel.dataset.connected;
       if (event.code === 4403 || event.code === 4404 || !panel) return;
       attempt += 1;
       window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempt)));
@@ -110,7 +122,10 @@
     // the same chat keeps the socket, so no visitor frame is lost while it reconnects.
     var same = found && socket && found.dataset.ticket === ticket;
     panel = found;
-    if (same) return;
+    if (same) {
+      if (socket.readyState === WebSocket.OPEN) panel.dataset.connected = "";
+      return;
+    }
     if (socket) { var old = socket; socket = null; old.close(); }
     if (panel) { ticket = panel.dataset.ticket; connect(); }
   }

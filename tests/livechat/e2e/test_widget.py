@@ -103,6 +103,10 @@ def test_visitor_and_agent_chat_live_and_a_reload_keeps_the_conversation(
     live_stack.sign_in(agent_page, agent.email)
     agent_page.goto(f"{live_stack.url}/agent/tickets/{ticket.pk}/")
     expect(agent_page.locator("[data-livechat-panel]")).to_contain_text("Online", timeout=15_000)
+    # The panel comes with the side panels after the page; its socket opens after that.
+    expect(agent_page.locator("[data-livechat-panel][data-connected]")).to_have_count(
+        1, timeout=15_000
+    )
     reply_box = agent_page.locator("#reply-form textarea")
     reply_box.press_sequentially("お待たせしました", delay=20)
     expect(panel.get_by_text("担当者が入力中…")).to_be_visible(timeout=15_000)
@@ -125,6 +129,11 @@ def test_visitor_and_agent_chat_live_and_a_reload_keeps_the_conversation(
             subtree: true, childList: true, attributes: true, attributeFilter: ["hidden"],
           });
         }"""
+    )
+    # Sending the reply reloaded the agent's page: its chat socket opens again with the side
+    # panels; a visitor typing before that is not replayed (typing is live, not stored).
+    expect(agent_page.locator("[data-livechat-panel][data-connected]")).to_have_count(
+        1, timeout=15_000
     )
     text.press_sequentially("追跡番号は", delay=20)
     agent_page.wait_for_function("() => window.__typingShown === true", timeout=15_000)
