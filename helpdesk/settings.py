@@ -145,7 +145,10 @@ if os.environ.get("DB_POOL") == "1" and find_spec("psycopg_pool"):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", str(ASGI_THREADS + 8))),
-        "timeout": 20,
+        # How long a request waits for a free connection. Short: with PostgreSQL down the pool
+        # has none to give, and a webhook must get its 503 (the provider retries) and a load
+        # balancer its failed /readyz at once, as they did without a pool.
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1.5")),
     }
 
 CELERY_BROKER_URL = celery_broker_url(os.environ.get("CELERY_BROKER_URL", REDIS_URL))
