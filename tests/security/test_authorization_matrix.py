@@ -54,7 +54,7 @@ RULES: dict[str, set[str]] = {
             "tickets:ticket-macros", "tickets:ticket-macro", "tickets:ticket-macro-apply",
             "tickets:view-create", "tickets:view-edit", "tickets:view-delete",
             "tickets:notifications", "tickets:notifications-read", "tickets:split",
-            "tickets:spam",
+            "tickets:spam", "tickets:sidebar",
         ],
         STAFF,
     ),
@@ -64,7 +64,7 @@ RULES: dict[str, set[str]] = {
         [
             "customers:list", "customers:detail", "customers:note-add", "customers:note-pin",
             "customers:organizations", "customers:organization", "customers:ticket-order",
-            "customers:fields-update",
+            "customers:fields-update", "customers:more",
         ],
         STAFF,
     ),
@@ -170,6 +170,7 @@ RULES: dict[str, set[str]] = {
         [
             "knowledge:manage_structure", "knowledge:manage_move", "knowledge:manage_add_node",
             "knowledge:manage_reports", "knowledge:manage_section_access",
+            "knowledge:manage_category_access",
         ],
         MANAGERS,
     ),
@@ -177,6 +178,16 @@ RULES: dict[str, set[str]] = {
     # CSAT and follow-ups: the customer's links carry signed tokens; staff work with items and
     # follow-ups; managers read the report and set surveys up.
     **dict.fromkeys(["feedback:survey", "feedback:followup", "feedback:opt_out"], EVERYONE),
+    # NPS: the customer's answer and "no more surveys" links carry signed tokens; campaigns,
+    # their results and the CSV are for managers.
+    **dict.fromkeys(["feedback:nps_answer", "feedback:nps_opt_out"], EVERYONE),
+    **dict.fromkeys(
+        [
+            "feedback:nps_list", "feedback:nps_create", "feedback:nps", "feedback:nps_edit",
+            "feedback:nps_action", "feedback:nps_export", "feedback:nps_preview",
+        ],
+        MANAGERS,
+    ),
     **dict.fromkeys(
         [
             "feedback:items", "feedback:item", "feedback:item_create", "feedback:item_unlink",
