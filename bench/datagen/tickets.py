@@ -30,13 +30,7 @@ from .shapes import (  # noqa: F401 - bench/run.py reads the shapes from here
     _weighted,
     terms,
 )
-from .text import (
-    SIGNATURE_EN,
-    SIGNATURE_JA,
-    TAGS,
-    TOPICS_EN,
-    TOPICS_JA,
-)
+from .text import SIGNATURE_EN, SIGNATURE_JA, TAGS, TOPICS_EN, TOPICS_JA
 
 
 class Generator(People):

@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
 from django.db import connection
 from django.utils import timezone
-
-from tickets.models import Channel
 
 from ..histograms import BUCKET_BOUNDS
 from ..models import AgentDailyRollup, AgentDayTotal, DailyRollup
 from ..rollup_days import site_zone
 from . import rollup_reads
-from .common import Period, report_changes, team_names
+from .common import Period
 from .shaping import (
-    agent_breakdown,
-    attainment_of,
     backlog_of,
-    breakdown,
-    csat_groups,
-    csat_of,
     overall_of,
+    report,
 )
 
 COUNTERS = (
@@ -77,37 +70,21 @@ def performance_report_from_days(period: Period) -> dict | None:
         ("", None),
     )
     per_day, volume_by_hour, week_grid = _per_day(period, days)
-    rated = apps.is_installed("feedback")
-    csat = csat_of(overall_sums) if rated else None
-    previous_csat = csat_of(previous_sums.get(("", None))) if rated else None
     agent_sums, agent_histograms = _agent_sums(period, days)
-    channel_labels = dict(Channel.choices)
-    volume = [
-        {"channel": key, "count": row["created"], "label": channel_labels.get(key, key)}
-        for (group, key), row in sums.items()
-        if group == "channel" and row["created"]
-    ]
-    return {
-        "overall": overall,
-        "previous": previous,
-        "changes": report_changes(overall, previous, csat, previous_csat),
-        "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
-        "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
-        "week_grid": {key: count for key, count in week_grid.items() if count},
-        "by_channel": breakdown(sums, histograms, clocks, "channel", channel_labels),
-        "by_team": breakdown(sums, histograms, clocks, "team_id", team_names()),
-        "by_agent": agent_breakdown(
-            agent_sums, agent_histograms, csat_groups(agent_sums, "agent_id") if rated else None
-        ),
-        "attainment_by_metric": {
-            key: {"metric": key, **attainment_of(row)}
-            for (group, key), row in clocks.items()
-            if group == "metric"
-        },
-        "backlog": backlog_of(period, per_day, _opening_backlog(period, days[0])),
-        "csat": csat,
-        "previous_csat": previous_csat,
-    }
+    return report(
+        overall=overall,
+        previous=previous,
+        overall_sums=overall_sums,
+        previous_sums=previous_sums,
+        sums=sums,
+        histograms=histograms,
+        clocks=clocks,
+        agent_sums=agent_sums,
+        agent_histograms=agent_histograms,
+        volume_by_hour=volume_by_hour,
+        week_grid=week_grid,
+        backlog=backlog_of(period, per_day, _opening_backlog(period, days[0])),
+    )
 
 
 # ------------------------------------------------------------------------------ queries

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from tickets.models import Channel
-
 from ..models import ClockRollup, HourlyRollup
-from .common import Period, report_changes, team_names
-from .shaping import agent_breakdown, attainment_of, backlog_of, breakdown, csat_groups, csat_of
+from .common import Period
+from .shaping import backlog_of, report
 from .shaping import overall_of as _overall
 
 EXACT_LIMIT = 20_000
@@ -54,42 +51,26 @@ def performance_report_from_rollups(period: Period) -> dict | None:
     )
     by_hour = _by_hour(period)
     zone = timezone.get_current_timezone()
-    channel_labels = dict(Channel.choices)
     volume_by_hour, week_grid = [0] * 24, {}
     for hour, created, _ in by_hour:
         local = hour.astimezone(zone)
         volume_by_hour[local.hour] += created
         key = (local.isoweekday(), local.hour)
         week_grid[key] = week_grid.get(key, 0) + created
-    rated = apps.is_installed("feedback")
-    csat = csat_of(overall_sums) if rated else None
-    previous_csat = csat_of(previous_sums.get(("", None))) if rated else None
-    volume = [
-        {"channel": key, "count": row["created"], "label": channel_labels.get(key, key)}
-        for (group, key), row in sums.items()
-        if group == "channel" and row["created"]
-    ]
-    return {
-        "overall": overall,
-        "previous": previous,
-        "changes": report_changes(overall, previous, csat, previous_csat),
-        "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
-        "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
-        "week_grid": {key: count for key, count in week_grid.items() if count},
-        "by_channel": breakdown(sums, histograms, clocks, "channel", channel_labels),
-        "by_team": breakdown(sums, histograms, clocks, "team_id", team_names()),
-        "by_agent": agent_breakdown(
-            sums, histograms, csat_groups(sums, "agent_id") if rated else None
-        ),
-        "attainment_by_metric": {
-            key: {"metric": key, **attainment_of(row)}
-            for (group, key), row in clocks.items()
-            if group == "metric"
-        },
-        "backlog": _backlog(period, by_hour),
-        "csat": csat,
-        "previous_csat": previous_csat,
-    }
+    return report(
+        overall=overall,
+        previous=previous,
+        overall_sums=overall_sums,
+        previous_sums=previous_sums,
+        sums=sums,
+        histograms=histograms,
+        clocks=clocks,
+        agent_sums=sums,
+        agent_histograms=histograms,
+        volume_by_hour=volume_by_hour,
+        week_grid=week_grid,
+        backlog=_backlog(period, by_hour),
+    )
 
 
 # ------------------------------------------------------------------------------ queries

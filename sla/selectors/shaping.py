@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.apps import apps
+
 from helpdesk.models import User
+from tickets.models import Channel
 
 from ..histograms import estimate_percentile
-from .common import Period, rate
+from .common import Period, rate, report_changes, team_names
 
 
 def time_stat(histograms: dict, key: tuple, measure: str, count: int) -> dict:
@@ -130,3 +133,51 @@ def backlog_of(period: Period, per_day: dict[dt.date, tuple[int, int]], opening:
         backlog += created - solved
         trend.append({"day": day, "created": created, "solved": solved, "backlog": backlog})
     return trend
+
+
+def report(
+    *,
+    overall: dict,
+    previous: dict,
+    overall_sums: dict | None,
+    previous_sums: dict,
+    sums: dict,
+    histograms: dict,
+    clocks: dict,
+    agent_sums: dict,
+    agent_histograms: dict,
+    volume_by_hour: dict,
+    week_grid: dict,
+    backlog: list,
+) -> dict:
+    """The Performance report from one rollup grain's sums (hourly or daily read it the same)."""
+    rated = apps.is_installed("feedback")
+    csat = csat_of(overall_sums) if rated else None
+    previous_csat = csat_of(previous_sums.get(("", None))) if rated else None
+    channel_labels = dict(Channel.choices)
+    volume = [
+        {"channel": key, "count": row["created"], "label": channel_labels.get(key, key)}
+        for (group, key), row in sums.items()
+        if group == "channel" and row["created"]
+    ]
+    return {
+        "overall": overall,
+        "previous": previous,
+        "changes": report_changes(overall, previous, csat, previous_csat),
+        "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
+        "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
+        "week_grid": {key: count for key, count in week_grid.items() if count},
+        "by_channel": breakdown(sums, histograms, clocks, "channel", channel_labels),
+        "by_team": breakdown(sums, histograms, clocks, "team_id", team_names()),
+        "by_agent": agent_breakdown(
+            agent_sums, agent_histograms, csat_groups(agent_sums, "agent_id") if rated else None
+        ),
+        "attainment_by_metric": {
+            key: {"metric": key, **attainment_of(row)}
+            for (group, key), row in clocks.items()
+            if group == "metric"
+        },
+        "backlog": backlog,
+        "csat": csat,
+        "previous_csat": previous_csat,
+    }
