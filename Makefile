@@ -51,8 +51,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m helpdesk.launcher bench
 
-# Agents, customers and webhooks against web + worker + beat for LOAD_DURATION (default 10m),
-# on the bench database (or DATABASE_URL); writes bench/load.json.
+# Agents, customers, widget chats, webhooks and inbound mail at LOAD_RATE actions/s (default 8)
+# against web + worker + beat for LOAD_DURATION (default 10m); LOAD_CAPACITY=1 steps the rate
+# up to the sustained capacity. On the bench database (or DATABASE_URL); writes bench/load.json
+# and bench/LOAD.md.
 load: $(STAMP)
 	$(PY) -m helpdesk.launcher bench bench/load.py
 

@@ -1,111 +1,65 @@
 """`make load`: the load scenario of bench/locustfile.py against the whole stack (issue #11).
 
-    make load                          # the stack on var/bench (or DATABASE_URL), 10 minutes
-    LOAD_DURATION=2m LOAD_USERS=12 make load
+    make load                                  # LOAD_RATE actions/s for LOAD_DURATION (10m)
+    LOAD_RATE=6 LOAD_DURATION=60s make load    # a short run while developing
+    LOAD_CAPACITY=1 make load                  # step the rate up: the sustained capacity
+    LOAD_RATE=capacity make load               # the soak at the capacity found last
 
-It migrates, creates the scenario's fixtures (an agent, a Telegram account, open tickets;
-idempotent), starts web + worker + beat exactly as `helpdesk.launcher run` does on its own port,
-runs locust headless for LOAD_DURATION and writes bench/load.json: p50/p95/p99 per request
-type, errors, requests/s, and the RSS of every app process every 30 s (memory growth: what the
-second half of the run added). Loopback only.
+It migrates (LOAD_MIGRATE=0: not, for a shared database), creates the scenario's fixtures (agent and manager sessions, a Telegram account,
+chat visitors, tickets and customers to open; idempotent), starts web + worker + beat as
+`helpdesk.launcher run` does on its own port (the load layout below), runs locust headless and
+merges its section ("steady" or "capacity") into bench/load.json and bench/LOAD.md: p50/p95/p99
+per request against its p95 target, errors, the rate, RSS of every app process every 30 s
+(growth over the second half), CPU seconds per process and of their PostgreSQL backends, the
+Celery queues' backlog, and what the worker spent its time on (beat's periodic tasks among
+it). Loopback only; the machine's other load counts too. Other knobs: LOAD_PACING (5 s),
+LOAD_CAPACITY_RATES, LOAD_STEP_SECONDS (60), LOAD_WARMUP_SECONDS (30), LOAD_SETTLE_SECONDS
+(15), LOAD_MIN_SAMPLES (20), LOAD_CAPACITY_STOP_RATIO (3), LOAD_RSS_EVERY (30), LOAD_PORT.
+
+Layout (LOAD_WEB_WORKERS, default 2; LOAD_WORKER_CONCURRENCY, default 2): a uvicorn process
+runs Django's sync views in threads (one per request) that share one GIL, so one process uses
+at most one core for Python however many requests wait; a second process lets pages use both
+cores when the worker is idle, for about 130 MB more. `helpdesk.launcher run` starts one.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import re
+import shlex
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load_mix import (  # noqa: E402
+    PACING,
+    SETTLE_SECONDS,
+    WARMUP_SECONDS,
+    capacity_rates,
+    errors_between,
+    step_seconds,
+    summarize,
+    users_for,
+    verdict,
+)
+from bench.load_report import (  # noqa: E402
+    APP_NAME,
+    Sampler,
+    markdown,
+    queue_backlog,
+    tree_cpu_seconds,
+    tree_rss_mb,
+    worker_tasks,
+)
+from bench.load_setup import MAIL_SECRET, setup  # noqa: E402
+
 FIXTURES = Path(os.environ.get("LOAD_FIXTURES", ROOT / "var" / "load-fixtures.json"))
-AGENT_PASSWORD = "load-agent-password"  # a bench-only account on a loopback-only server
+LOGS = ROOT / "var" / "load-logs"
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
-
-SETUP = r"""
-import json, sys
-from django.utils import timezone
-from channels_in.models import SocialAccount
-from helpdesk.models import User
-from knowledge.selectors import visible_translations
-from knowledge.seo import article_path
-from tickets.models import Ticket
-from tests.factories import CustomerFactory, IdentityFactory, TicketFactory, MessageFactory
-
-agent, _ = User.objects.get_or_create(email="load-agent@bench.example",
-                                      defaults={"role": "agent", "name": "Load agent"})
-agent.role = "agent"; agent.is_active = True; agent.set_password(sys.argv[1]); agent.save()
-account = SocialAccount.objects.filter(kind="telegram", name="Load bot").first()
-if account is None:
-    account = SocialAccount(kind="telegram", name="Load bot", external_id="loadbot",
-                            api_base_url="http://127.0.0.1:9/")
-account.set_secret("load-telegram-secret"); account.set_access_token("0:load"); account.save()
-tickets = list(Ticket.objects.order_by("-id").values_list("id", flat=True)[:200])
-if len(tickets) < 50:
-    for n in range(50 - len(tickets)):
-        customer = CustomerFactory(email=f"seed{n}@customers.example")
-        identity = IdentityFactory(handle=customer.email, customer=customer)
-        ticket = TicketFactory(identity=identity, customer=customer, subject=f"Load ticket {n}")
-        MessageFactory(ticket=ticket, identity=identity, body_text="Where is my parcel?")
-    tickets = list(Ticket.objects.order_by("-id").values_list("id", flat=True)[:200])
-articles = [article_path(t) for t in visible_translations(None)
-            .only("article_id", "language", "slug").order_by("-id")[:300]]
-print("FIXTURES" + json.dumps({"agent_email": agent.email, "tickets": tickets,
-      "articles": articles, "telegram_account": account.pk,
-      "telegram_secret": "load-telegram-secret"}))
-"""
-
-
-def _tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (the Celery worker forks its pool)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        total += int(match.group(1)) if match else 0
-        todo += children.get(current, [])
-    return round(total / 1024, 1)
-
-
-class _RssSampler(threading.Thread):
-    """RSS of every app process every `every` seconds while locust runs: a leak is a line that
-    keeps rising in the second half; a warm-up is a step that then stays flat."""
-
-    def __init__(self, processes: dict, every: float = 30):
-        super().__init__(daemon=True)
-        self.processes, self.every = processes, every
-        self.samples: list[dict] = []
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        started = time.monotonic()
-        while not self.stopped.wait(self.every):
-            sample = {n: _tree_rss_mb(p.pid) for n, p in self.processes.items()}
-            self.samples.append({"second": round(time.monotonic() - started), **sample})
-
-    def second_half_growth_mb(self) -> dict:
-        """Per process: RSS at the end minus RSS at the middle of the run."""
-        if len(self.samples) < 4:
-            return {}
-        middle, last = self.samples[len(self.samples) // 2], self.samples[-1]
-        return {n: round(last[n] - middle[n], 1) for n in self.processes}
 
 
 def _wait_ready(url: str, timeout: float = 120) -> None:
@@ -122,62 +76,155 @@ def _wait_ready(url: str, timeout: float = 120) -> None:
     raise SystemExit(f"the web process did not answer {url}")
 
 
-def _stats(prefix: Path) -> dict:
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    per_type = {
-        row["Name"]: {
-            "requests": int(row["Request Count"]),
-            "failures": int(row["Failure Count"]),
-            "p50_ms": float(row["50%"] or 0),
-            "p95_ms": float(row["95%"] or 0),
-            "p99_ms": float(row["99%"] or 0),
-            "rps": round(float(row["Requests/s"] or 0), 2),
+def _layout(port: str) -> tuple[dict[str, list[str]], str]:
+    """helpdesk.launcher's processes, with the load run's web workers and worker pool size."""
+    from helpdesk.launcher import app_processes
+
+    web_workers = int(os.environ.get("LOAD_WEB_WORKERS", "2"))
+    concurrency = os.environ.get("LOAD_WORKER_CONCURRENCY", "2")
+    commands = {name: list(cmd) for name, cmd in app_processes(port).items() if name != "idle"}
+    if web_workers > 1:
+        commands["web"] += ["--workers", str(web_workers)]
+    # uvicorn closes a keep-alive connection idle for 5 s, the users' own pacing: a request
+    # sent on it as it closes fails ("Remote end closed connection"). Browsers retry a GET;
+    # a webhook's POST would be lost. Behind a proxy its upstream idle timeout rules instead.
+    keep_alive = os.environ.get("LOAD_KEEP_ALIVE", "75")
+    commands["web"] += ["--timeout-keep-alive", keep_alive]
+    worker = commands["worker"]
+    worker[worker.index("--concurrency") + 1] = concurrency
+    beat = commands["beat"]  # its own schedule file: a dev instance's is not touched
+    beat[beat.index("--schedule") + 1] = str(LOGS / "celerybeat-schedule")
+    text = (
+        f"{web_workers} uvicorn process(es) (keep-alive {keep_alive} s), a Celery worker with "
+        f"{concurrency} pool process(es) on every queue, beat"
+    )
+    return commands, text
+
+
+def _rate() -> float:
+    """LOAD_RATE actions/s (default 8), or `capacity`: the sustained rate of the last
+    capacity run in bench/load.json (or, when no step met the targets, its rate within twice
+    the targets)."""
+    wanted = os.environ.get("LOAD_RATE", "8")
+    if wanted != "capacity":
+        return float(wanted)
+    found = json.loads((ROOT / "bench" / "load.json").read_text())["capacity"]
+    rate = found["sustained_rate"] or found.get("rate_within_twice_the_targets")
+    if rate is None:
+        raise SystemExit("the last capacity run found no rate within (twice) the targets")
+    return float(rate)
+
+
+def _locust(env: dict, capacity: bool, port: str) -> list[str]:
+    if capacity:
+        seconds = WARMUP_SECONDS + len(capacity_rates()) * step_seconds() + 5
+        users = ["-t", f"{int(seconds)}s"]  # the shape sets the users and stops the run
+    else:
+        count = users_for(_rate())
+        users = ["-u", str(count), "-r", str(max(2, count // 5))]
+        users += ["-t", os.environ.get("LOAD_DURATION", "10m")]
+    return [
+        sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", *users,
+        "--host", f"http://127.0.0.1:{port}", "--csv", str(LOGS / "locust"), "--only-summary",
+        "--stop-timeout", "10",
+    ]  # fmt: skip
+
+
+def _section(capacity: bool, seconds: float, samples: dict) -> dict:
+    if capacity:
+        steps = samples["steps"]
+        good = [step["rate"] for step in steps if step["ok"]]
+        # The highest rate whose step and every step below it passed.
+        sustained = None
+        for step in steps:
+            if not step["ok"]:
+                break
+            sustained = step["rate"]
+        within_2x = None
+        for step in steps:
+            worst = step["worst_p95_over_target"]
+            if step["errors"] or worst is None or worst > 2:
+                break
+            within_2x = step["rate"]
+        rates = os.environ.get("LOAD_CAPACITY_RATES")
+        return {
+            "steps": steps,
+            "sustained_rate": sustained,
+            "rate_within_twice_the_targets": within_2x,
+            "passed_rates": good,
+            "step_seconds": step_seconds(),
+            "warmup_seconds": WARMUP_SECONDS,
+            "settle_seconds": SETTLE_SECONDS,
+            "command": "LOAD_CAPACITY=1 "
+            + (f"LOAD_CAPACITY_RATES={rates} " if rates else "")
+            + f"LOAD_STEP_SECONDS={step_seconds():g} make load",
         }
-        for row in rows
+    rate = _rate()
+    per_name = summarize(samples["samples"], SETTLE_SECONDS, seconds)
+    judged = verdict(per_name, errors=errors_between(samples["samples"], 0, seconds + 60))
+    measured = round(sum(row["per_second"] for row in per_name.values()), 2)
+    return {
+        "rate": rate,
+        "users": users_for(rate),
+        "pacing": PACING,
+        "settle_seconds": SETTLE_SECONDS,
+        "measured_per_second": measured,
+        "per_name": per_name,
+        **judged,
+        "command": f"LOAD_RATE={rate:g} LOAD_DURATION={os.environ.get('LOAD_DURATION', '10m')}"
+        " make load",
     }
-    failures = []
-    if Path(f"{prefix}_failures.csv").exists():
-        with open(f"{prefix}_failures.csv", encoding="utf-8") as handle:
-            failures = list(csv.DictReader(handle))
-    return {"per_type": per_type, "failures": failures[:20]}
+
+
+def _drain(redis_url: str, limit: float = 120) -> float | None:
+    """Seconds after the load stopped until the worker's queues were empty (None: still
+    busy after `limit`): a worker that kept up drains at once."""
+    if not redis_url:
+        return None
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if not any(queue_backlog(redis_url).values()):
+            return round(time.monotonic() - started, 1)
+        time.sleep(1)
+    return None
+
+
+def _cpu_budget(section: dict) -> None:
+    """Cores the app kept busy (web, worker, beat and their PostgreSQL backends) and CPU per
+    request or frame; the rate at which that would fill two cores is a ceiling that the
+    machine's noise does not move much (latency targets are met well below it)."""
+    if "measured_per_second" not in section:
+        return
+    used = sum(v for k, v in section["cpu_seconds"].items() if k != "locust")
+    busy = used / max(section["seconds"], 1)
+    per_request = 1000 * busy / max(section["measured_per_second"], 1e-9)
+    section["app_cores_busy"] = round(busy, 2)
+    section["app_cpu_ms_per_request"] = round(per_request, 1)
+    section["two_core_ceiling_per_second"] = round(2000 / per_request, 1) if per_request else None
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    from helpdesk.launcher import app_processes
-
     port = os.environ.get("LOAD_PORT", "8121")
-    duration = os.environ.get("LOAD_DURATION", "10m")
-    users = os.environ.get("LOAD_USERS", "20")
-    python = sys.executable
+    capacity = os.environ.get("LOAD_CAPACITY") == "1"
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "ANYMAIL_WEBHOOK_SECRET": MAIL_SECRET,
+        "LOAD_FIXTURES": str(FIXTURES),
+        "LOAD_SAMPLES": str(LOGS / "samples.json"),
+        "PGAPPNAME": APP_NAME,  # the PostgreSQL backends serving the run are found by it
     }
-    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    setup = subprocess.run(
-        [
-            python,
-            "manage.py",
-            "shell",
-            "-c",
-            f"import sys; sys.argv=['', {AGENT_PASSWORD!r}]\n" + SETUP,
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    setup(
+        env,
+        FIXTURES,
+        os.environ.get("LOAD_CHAT_VISITORS", "300"),
+        migrate=os.environ.get("LOAD_MIGRATE", "1") == "1",
     )
-    FIXTURES.parent.mkdir(parents=True, exist_ok=True)
-    fixtures = json.loads(setup.stdout.split("FIXTURES", 1)[1])
-    FIXTURES.write_text(json.dumps({**fixtures, "agent_password": AGENT_PASSWORD}))
-    logs = ROOT / "var" / "load-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    commands = {name: cmd for name, cmd in app_processes(port).items() if name != "idle"}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / "samples.json").unlink(missing_ok=True)
+    commands, layout_text = _layout(port)
     processes = {
         name: subprocess.Popen(  # noqa: S603 - our own commands
             cmd,
@@ -185,54 +232,48 @@ def main() -> int:
             env=env,
             start_new_session=True,
             stderr=subprocess.STDOUT,
-            stdout=open(logs / f"{name}.log", "wb"),  # noqa: SIM115 - the child owns it
+            stdout=open(LOGS / f"{name}.log", "wb"),  # noqa: SIM115 - the child owns it
         )
         for name, cmd in commands.items()
     }
-    result: dict = {"duration": duration, "users": int(users), "port": int(port)}
+    pids = {name: process.pid for name, process in processes.items()}
+    section: dict = {"layout": {n: shlex.join(c[1:]) for n, c in commands.items()}}
     try:
         _wait_ready(f"http://127.0.0.1:{port}/healthz")
         time.sleep(5)  # the worker and beat finish starting
-        result["rss_start_mb"] = {n: _tree_rss_mb(p.pid) for n, p in processes.items()}
-        prefix = logs / "locust"
-        sampler = _RssSampler(processes)
+        section["rss_start_mb"] = {n: tree_rss_mb(p) for n, p in pids.items()}
+        redis_url = os.environ.get("REDIS_URL", "")
+        backlog_start = queue_backlog(redis_url) if redis_url else {}
+        cpu_before = {n: tree_cpu_seconds(p) for n, p in pids.items()}
+        every = float(os.environ.get("LOAD_RSS_EVERY", "30"))
+        sampler = Sampler(pids, every, os.environ.get("DATABASE_URL", ""))
         sampler.start()
         started = time.monotonic()
-        run = subprocess.run(
-            [
-                python,
-                "-m",
-                "locust",
-                "-f",
-                str(LOCUSTFILE),
-                "--headless",
-                "-u",
-                users,
-                "-r",
-                os.environ.get("LOAD_SPAWN_RATE", "4"),
-                "-t",
-                duration,
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--csv",
-                str(prefix),
-                "--only-summary",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        result["seconds"] = round(time.monotonic() - started)
+        locust = subprocess.Popen(_locust(env, capacity, port), cwd=ROOT, env=env)  # noqa: S603
+        locust_cpu = 0.0
+        while locust.poll() is None:
+            locust_cpu = max(locust_cpu, tree_cpu_seconds(locust.pid))
+            time.sleep(2)
+        seconds = round(time.monotonic() - started)
         sampler.stopped.set()
-        result["rss_timeline_mb"] = sampler.samples
-        result["rss_second_half_growth_mb"] = sampler.second_half_growth_mb()
-        result["rss_end_mb"] = {n: _tree_rss_mb(p.pid) for n, p in processes.items()}
-        result["alive_at_end"] = {n: p.poll() is None for n, p in processes.items()}
-        result.update(_stats(prefix))
-        total = result["per_type"].get("Aggregated", {})
-        result["errors"] = total.get("failures", 0)
-        result["requests"] = total.get("requests", 0)
-        result["rps"] = total.get("rps", 0)
-        result["locust_exit_code"] = run.returncode
+        section["celery_backlog"] = {
+            "start": backlog_start,
+            "end": queue_backlog(redis_url) if redis_url else {},
+        }
+        section["celery_drained_after_s"] = _drain(redis_url)
+        section["seconds"] = seconds
+        cpu = {n: round(tree_cpu_seconds(p) - cpu_before[n], 1) for n, p in pids.items()}
+        cpu["postgres"] = sampler.postgres_cpu_seconds()
+        section["cpu_seconds"] = {**cpu, "locust": locust_cpu}
+        section["rss_timeline_mb"] = sampler.samples
+        section["rss_second_half_growth_mb"] = sampler.second_half_growth_mb()
+        section["rss_end_mb"] = {n: tree_rss_mb(p) for n, p in pids.items()}
+        section["alive_at_end"] = {n: p.poll() is None for n, p in processes.items()}
+        section["locust_exit_code"] = locust.returncode
+        samples = json.loads((LOGS / "samples.json").read_text())
+        section.update(_section(capacity, seconds, samples))
+        _cpu_budget(section)
+        section["failures"] = samples["failures"]
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -242,15 +283,23 @@ def main() -> int:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
-    (ROOT / "bench" / "load.json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    )
-    print(
-        json.dumps(
-            {k: v for k, v in result.items() if k != "failures"}, indent=2, ensure_ascii=False
-        )
-    )
-    return 0 if result.get("errors", 1) == 0 else 1
+    section["layout_text"] = layout_text
+    section["worker"] = worker_tasks(LOGS / "worker.log", LOGS / "beat.log", seconds)
+    section["load_average_at_end"] = round(os.getloadavg()[0], 2)
+    output = ROOT / "bench" / "load.json"
+    try:
+        result = json.loads(output.read_text())
+    except (OSError, ValueError):
+        result = {}
+    if "steady" not in result and "capacity" not in result:
+        result = {}  # the old one-run format
+    result["capacity" if capacity else "steady"] = section
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    (ROOT / "bench" / "LOAD.md").write_text(markdown(result))
+    print(markdown({("capacity" if capacity else "steady"): section}))
+    if capacity:
+        return 0 if section["sustained_rate"] is not None else 1
+    return 0 if section["errors"] == 0 and all(section["alive_at_end"].values()) else 1
 
 
 if __name__ == "__main__":

@@ -1,82 +1,138 @@
-"""Load scenario (issue #11): agents, customers and inbound webhooks at a steady rate.
+"""Load scenario (issue #11): agents, customers, widget chats and inbound messages arriving at
+a steady rate.
 
     make load                          # bench/load.py: the whole stack, 10 minutes
-    .venv/bin/locust -f bench/locustfile.py --host http://127.0.0.1:8000   # against a running one
+    .venv/bin/locust -f bench/locustfile.py --host http://127.0.0.1:8000 -u 50 -r 10
       (needs the fixtures file bench/load.py writes: LOAD_FIXTURES, default var/load-fixtures.json)
 
-The users, each at a constant rate (constant_throughput, so a slow server is not hidden by
-users waiting longer):
-- agents: sign in, open the inbox, open tickets, reply (an internal note: nothing leaves);
-- customers: help-center search, suggestions and article pages, and the contact form
-  (the web-form channel: a ticket through the real ingest path). The chat widget's
-  WebSocket is not driven here; bench/chat.py measures it;
-- webhooks: Telegram updates with the secret-token header, each a new message (new or
-  existing conversation) through InboundEvent → worker → ticket.
+Every user starts one action every LOAD_PACING seconds (bench/load_mix.py: an open model of
+slow users, so `users = rate × pacing`); with LOAD_CAPACITY=1 a load shape steps the rate up
+(LOAD_CAPACITY_RATES, LOAD_STEP_SECONDS each) and stops after the first step with an error or
+a page over 3 × its p95 target (the capacity is the highest step within the targets, judged by
+bench/load.py). Every measured request and frame is recorded with its time
+(bench/load_mix.Recorder) into LOAD_SAMPLES for bench/load.py's numbers.
+
+- agents (signed in already: a session cookie from the fixtures), each with the live inbox
+  socket open (/ws/agent/: every event, presence on the ticket opened, pings): the inbox in
+  its views, a ticket page and its sidebar panels, a reply (an internal note: nothing leaves), an inbox
+  search, a customer's 360 page;
+- a manager: the dashboards;
+- customers: help-center search, suggestions and articles, the contact form (the web-form
+  channel: a ticket through the real ingest path);
+- widget-chat customers: bench/load_chat.py (WebSocket /ws/chat/);
+- inbound: Telegram updates with the secret-token header, and mail pushed by an email
+  service (Postmark's inbound JSON with the raw mail, basic auth) to /webhooks/email/postmark/,
+  each stored raw → worker → ticket.
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import os
 import random
 import re
+import sys
 import time
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, constant_throughput, events, task
+from locust import HttpUser, LoadTestShape, constant_pacing, events, task
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load_chat import AgentSocket, ChatCustomer  # noqa: E402
+from bench.load_mix import (  # noqa: E402
+    MIN_SAMPLES,
+    PACING,
+    SETTLE_SECONDS,
+    WARMUP_SECONDS,
+    WEIGHTS,
+    Recorder,
+    capacity_rates,
+    errors_between,
+    saturated,
+    step_seconds,
+    summarize,
+    users_for,
+    verdict,
+)
+from bench.mail_ingest import make_mail  # noqa: E402
+
 FIXTURES = Path(os.environ.get("LOAD_FIXTURES", ROOT / "var" / "load-fixtures.json"))
+SAMPLES = Path(os.environ.get("LOAD_SAMPLES", ROOT / "var" / "load-logs" / "samples.json"))
 SEARCHES = {
     "ja": ["返品", "配送 日数", "パスワード", "支払い 方法", "キャンセル", "送料"],
     "en": ["refund", "shipping", "reset password", "cancel order", "warranty", "invoice"],
 }
+INBOX_SEARCHES = ["返品", "配送", "refund", "請求書", "order"]
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-_update_ids = itertools.count(int(time.time() * 1000) % 1_000_000_000)
+_numbers = itertools.count(int(time.time() * 1000) % 1_000_000_000)
+_SMALL_PDF = b"%PDF-1.4\n" + os.urandom(20 * 1024)  # one mail in 20 carries it
+DATA = json.loads(FIXTURES.read_text()) if FIXTURES.exists() else {}
+ChatCustomer.fixtures = DATA
+recorder = Recorder()
 
 
-def _fixtures() -> dict:
-    return json.loads(FIXTURES.read_text())
+@events.request.add_listener
+def _record(name, response_time, exception=None, **kwargs):
+    recorder.add(name, response_time, exception)
 
 
-# ------------------------------------------------------------------------ users
+@events.quitting.add_listener
+def _write_samples(environment, **kwargs):
+    SAMPLES.parent.mkdir(parents=True, exist_ok=True)
+    recorder.write(SAMPLES)
+    if environment.stats.total.fail_ratio > 0:
+        environment.process_exit_code = 1
 
 
-class Agent(HttpUser):
-    weight = 3
-    wait_time = constant_throughput(0.5)  # one action every 2 s per agent
+class _SignedIn(HttpUser):
+    """A staff member whose browser already holds a session (sign-in is not what is measured:
+    agents sign in once a day). CSRF: the cookie and the form field only have to match."""
+
+    abstract = True
+    wait_time = constant_pacing(PACING)
+    sessions_key = "agent_sessions"
 
     def on_start(self):
-        self.data = _fixtures()
-        page = self.client.get("/accounts/login/", name="login page")
-        token = _CSRF.search(page.text)
-        self.client.post(
-            "/accounts/login/",
-            {
-                "login": self.data["agent_email"],
-                "password": self.data["agent_password"],
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-            },
-            headers={"Referer": f"{self.host}/accounts/login/"},
-            name="login",
-        )
+        self.csrf = DATA["csrf"]
+        self.session = random.choice(DATA[self.sessions_key])
+        self.client.cookies.set("sessionid", self.session)
+        self.client.cookies.set("csrftoken", self.csrf)
 
-    @task(5)
+
+class Agent(_SignedIn):
+    """An agent with the inbox open: its live socket stays connected the whole run."""
+
+    weight = WEIGHTS["Agent"]
+
+    def on_start(self):
+        super().on_start()
+        self.socket = AgentSocket(self.environment, self.host, self.session)
+        self.socket.open()
+
+    def on_stop(self):
+        self.socket.close()
+
+    @task(4)
     def inbox(self):
-        self.client.get("/agent/", name="agent inbox")
+        view = random.choice(["", "?view=open", "?view=unassigned", "?view=mine"])
+        self.client.get(f"/agent/{view}", name="agent inbox")
 
     @task(4)
     def ticket(self):
-        self.client.get(
-            f"/agent/tickets/{random.choice(self.data['tickets'])}/", name="agent ticket page"
-        )
+        pk = random.choice(DATA["tickets"])
+        self.client.get(f"/agent/tickets/{pk}/", name="agent ticket page")
+        self.socket.viewing(pk)
+        self.client.get(f"/agent/tickets/{pk}/sidebar/", name="agent ticket sidebar")
 
     @task(1)
     def reply(self):
-        pk = random.choice(self.data["tickets"])
+        pk = random.choice(DATA["tickets"])
         self.client.post(
             f"/agent/tickets/{pk}/reply/",
             {
@@ -84,22 +140,41 @@ class Agent(HttpUser):
                 "internal": "on",
                 "status": "",
                 "send_anyway": "1",
-                "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
+                "csrfmiddlewaretoken": self.csrf,
             },
-            headers={
-                "Referer": f"{self.host}/agent/tickets/{pk}/",
-                "X-CSRFToken": self.client.cookies.get("csrftoken", ""),
-            },
+            headers={"Referer": f"{self.host}/agent/tickets/{pk}/", "X-CSRFToken": self.csrf},
             name="agent reply",
         )
 
+    @task(1)
+    def search(self):
+        self.client.get(
+            "/agent/", params={"q": random.choice(INBOX_SEARCHES)}, name="agent inbox search"
+        )
+
+    @task(1)
+    def customer(self):
+        self.client.get(
+            f"/agent/customers/{random.choice(DATA['customers'])}/", name="customer 360"
+        )
+
+
+class Manager(_SignedIn):
+    weight = WEIGHTS["Manager"]
+    sessions_key = "manager_sessions"
+
+    @task(3)
+    def now(self):
+        self.client.get("/dashboards/", name="dashboard now")
+
+    @task(1)
+    def performance(self):
+        self.client.get("/dashboards/performance/?period=30", name="dashboard performance")
+
 
 class Customer(HttpUser):
-    weight = 6
-    wait_time = constant_throughput(0.5)
-
-    def on_start(self):
-        self.data = _fixtures()
+    weight = WEIGHTS["Customer"]
+    wait_time = constant_pacing(PACING)
 
     @task(5)
     def search(self):
@@ -119,7 +194,7 @@ class Customer(HttpUser):
 
     @task(5)
     def article(self):
-        self.client.get(random.choice(self.data["articles"]), name="help article")
+        self.client.get(random.choice(DATA["articles"]), name="help article")
 
     @task(1)
     def contact(self):
@@ -144,16 +219,15 @@ class Customer(HttpUser):
         )
 
 
-class Webhook(HttpUser):
-    weight = 1
-    wait_time = constant_throughput(2)  # two inbound messages a second per webhook user
+class Inbound(HttpUser):
+    """Messages pushed by the platforms: three Telegram updates for every mail."""
 
-    def on_start(self):
-        self.data = _fixtures()
+    weight = WEIGHTS["Inbound"]
+    wait_time = constant_pacing(PACING)
 
-    @task
+    @task(3)
     def telegram(self):
-        update = next(_update_ids)
+        update = next(_numbers)
         chat = 7_000_000 + update % 300  # 300 customers writing again and again
         body = {
             "update_id": update,
@@ -166,15 +240,70 @@ class Webhook(HttpUser):
             },
         }
         self.client.post(
-            f"/webhooks/telegram/{self.data['telegram_account']}/",
+            f"/webhooks/telegram/{DATA['telegram_account']}/",
             json=body,
-            headers={"X-Telegram-Bot-Api-Secret-Token": self.data["telegram_secret"]},
+            headers={"X-Telegram-Bot-Api-Secret-Token": DATA["telegram_secret"]},
             name="telegram webhook",
         )
 
+    @task(1)
+    def mail(self):
+        # bench/mail_ingest.py's mix (ja/en, HTML, ISO-2022-JP, Shift_JIS, replies); the raw
+        # bytes travel in RawEmail as Postmark sends them ("Include raw email content").
+        number = next(_numbers)
+        number += number % 5 == 3  # not the 8-bit Shift_JIS one: JSON carries text only
+        raw = make_mail(number, _SMALL_PDF).decode("utf-8", "surrogateescape")
+        payload = {
+            "RecordType": "Inbound",
+            "MessageStream": "inbound",
+            "OriginalRecipient": "support@madoguchi.localhost",
+            "Headers": [],
+            "Attachments": [],
+            "RawEmail": raw,
+        }
+        secret = base64.b64encode(DATA["mail_webhook_secret"].encode()).decode()
+        self.client.post(
+            "/webhooks/email/postmark/",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {secret}"},
+            name="mail webhook",
+        )
 
-# Locust's own pacing check: a user that cannot keep its rate says so in the log.
-@events.quitting.add_listener
-def _report_failures(environment, **kwargs):
-    if environment.stats.total.fail_ratio > 0:
-        environment.process_exit_code = 1
+
+if os.environ.get("LOAD_CAPACITY") == "1":
+
+    class CapacitySteps(LoadTestShape):
+        """The rate steps up every LOAD_STEP_SECONDS after LOAD_WARMUP_SECONDS at the first
+        rate; after each step its numbers (without the first LOAD_SETTLE_SECONDS) are judged,
+        and the run ends at the first saturated step (load_mix.saturated)."""
+
+        rates = capacity_rates()
+        seconds = step_seconds()
+
+        def tick(self):
+            elapsed = self.get_run_time() - WARMUP_SECONDS
+            if elapsed < 0:
+                users = users_for(self.rates[0])
+                return users, max(2.0, users / 5)
+            index = int(elapsed // self.seconds)
+            if index > len(recorder.steps):  # step index - 1 just ended: judge it
+                rate = self.rates[index - 1]
+                now = recorder.now()
+                whole = now - self.seconds
+                per_name = summarize(recorder.samples, whole + SETTLE_SECONDS, now)
+                recorder.steps.append(
+                    {
+                        "rate": rate,
+                        "users": users_for(rate),
+                        "per_name": per_name,
+                        **verdict(
+                            per_name, MIN_SAMPLES, errors_between(recorder.samples, whole, now)
+                        ),
+                    }
+                )
+                if saturated(recorder.steps[-1]):
+                    return None
+            if index >= len(self.rates):
+                return None
+            users = users_for(self.rates[index])
+            return users, max(2.0, users / 5)
