@@ -151,6 +151,22 @@ class Ticket(models.Model):
                 name="ticket_pending_latest",
                 condition=models.Q(status__in=["pending", "on_hold"]),
             ),
+            # "Unassigned" and "Solved recently" in their own order: no order can be read off
+            # `assignee_id IS NULL` in ticket_unsolved_by_assignee, and ticket_latest walks past
+            # thousands of open tickets to find fifty solved ones.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_unassigned_latest",
+                condition=models.Q(
+                    status__in=["new", "open", "pending", "on_hold"], assignee__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_solved_latest",
+                include=["solved_at"],
+                condition=models.Q(status__in=["solved", "closed"]),
+            ),
             models.Index(
                 fields=["channel", "-updated_at", "-id"],
                 name="ticket_waiting_by_channel",
