@@ -20,6 +20,7 @@ from .audit import (
     audit_actors,
     customer_access_log,
     customer_access_record,
+    customer_access_view,
     customers_by_id,
     request_ip,
 )
@@ -85,7 +86,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def _customer_page(request: HttpRequest, pk: int, *, status: int = 200, **forms) -> HttpResponse:
     """The 360 page; reading it is a view of personal data, so it is always audited."""
     data = selectors.customer_360(customer_id=pk, viewer=request.user)
-    _record(request, AccessAction.VIEW, data.customer.pk)
+    customer_access_view(request=request, customer_id=data.customer.pk)
     return render(
         request,
         "customers/customer.html",
@@ -138,7 +139,7 @@ def customer_more(request: HttpRequest, pk: int, part: str) -> HttpResponse:
         page = load(customer_id=customer.pk, before=request.GET.get("before", ""))
     except selectors.InvalidCursor:
         return HttpResponseBadRequest(_("This link is not valid. Open the customer page again."))
-    _record(request, AccessAction.VIEW, customer.pk, part=part)
+    customer_access_view(request=request, customer_id=customer.pk, part=part)
     return render(
         request,
         template,

@@ -2,9 +2,11 @@
 queries however many tickets, orders, notes and answers the customer has.
 
 The customer row carries its small lists as JSON (identities, latest orders with items,
-lifetime value per currency, ticket count, CSAT answers, custom fields: see `lists`). The
-lists that grow without bound — tickets and messages — come one keyset page at a time; "show
-more" asks for the next page with the cursor of the last row shown.
+lifetime value per currency, ticket count, CSAT answers, custom fields: see `lists`; notes,
+merges: see `c360_json`), in one statement composed once per process (`c360_sql`). The lists
+that grow without bound — tickets and messages — come one keyset page at a time: the first
+page rides in the same row, and "show more" asks for the next page with the cursor of the last
+row shown (`customer_tickets_page`, `customer_messages_page`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, F, Func, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.http import Http404
 
 from helpdesk.models import User
@@ -25,24 +27,19 @@ from ..models import (
     CustomerNote,
     CustomField,
     Identity,
-    IdentityKind,
     Order,
 )
 from ..privacy import sees_contact_details
-from . import rows
+from ..services import PHONE_KINDS
+from . import c360_json, c360_sql, rows
 from .lists import (
     CsatHistory,
     LifetimeValue,
     csat_history_from,
     csat_json,
-    custom_fields_json,
-    identities_json,
-    lifetime_value_json,
     lifetime_values,
-    recent_orders_json,
-    ticket_count_sql,
 )
-from .profiles import _duplicate_match
+from .profiles import _contact_points
 from .rows import related_model
 
 TICKETS_ON_360 = 20
@@ -121,7 +118,11 @@ def _page(queryset: QuerySet, field: str, limit: int, before: str, *, rows_of=No
     picked = queryset.order_by(*ordering)[: limit + 1]
     if rows_of is not None:
         picked = rows_of(picked.values("pk")).order_by(*ordering)
-    found = list(picked)
+    return _first_page(list(picked), field, limit)
+
+
+def _first_page(found: list[Any], field: str, limit: int) -> Page:
+    """A page from up to `limit + 1` rows in order: the extra one says there is more."""
     shown = found[:limit]
     return Page(shown, _cursor_of(shown[-1], field) if len(found) > limit else "")
 
@@ -182,38 +183,36 @@ def customer_messages_page(
 
 # --- the page -------------------------------------------------------------------------------
 def customer_360(*, customer_id: int, viewer: User) -> Customer360:
-    """The customer page in ≤ 12 queries however many tickets, orders and notes there are:
-    the customer row with its JSON lists, notes, a page of tickets, a page of messages,
-    probable duplicates and merges."""
-    annotations = {
-        "ltv_json": lifetime_value_json(),
-        "identities_json": identities_json(),
-        "orders_json": recent_orders_json(RECENT_ORDERS_ON_360),
-        "ticket_total": ticket_count_sql(),
-        "fields_json": custom_fields_json(),
-    }
-    csat = csat_json(CSAT_ON_360)
-    if csat is not None:
-        annotations["csat_json"] = csat
-    customer = (
-        Customer.objects.select_related("organization")
-        .annotate(**annotations)
-        .filter(pk=customer_id)
-        .first()
+    """The customer page in two queries however many tickets, orders and notes there are: the
+    customer row with its JSON lists (notes, merges and the first page of tickets and of
+    messages included, see `c360_json`), and the probable duplicates."""
+    customer = c360_sql.customer_page_row(
+        customer_id,
+        (
+            RECENT_ORDERS_ON_360,
+            NOTES_ON_360,
+            TICKETS_ON_360 + 1,  # one more than shown says there is a next page
+            TIMELINE_MESSAGES + 1,
+            MERGES_ON_360,
+            CSAT_ON_360,
+        ),
     )
     if customer is None:
         raise Http404
-    notes = list(
-        CustomerNote.objects.filter(customer_id=customer.pk)
-        .select_related("author")
-        .order_by("-pinned", "-created_at", "-id")[:NOTES_ON_360]
-    )
+    notes = c360_json.instances(CustomerNote, customer.notes_json)
     identities = rows.instances(Identity, customer.identities_json)
     # Later reads of `customer.identities.all()` (duplicates, avatar) use this list.
     customer._prefetched_objects_cache = {"identities": identities}
     value = lifetime_values(customer.ltv_json)
-    tickets = customer_tickets_page(customer_id=customer.pk)
-    timeline = customer_messages_page(customer_id=customer.pk)
+    ticket_model = related_model(Customer, "tickets")
+    tickets = _first_page(
+        c360_json.instances(ticket_model, customer.tickets_json), "updated_at", TICKETS_ON_360
+    )
+    timeline = _first_page(
+        c360_json.instances(related_model(ticket_model, "messages"), customer.messages_json),
+        "created_at",
+        TIMELINE_MESSAGES,
+    )
     return Customer360(
         customer=customer,
         identities=identities,
@@ -230,34 +229,23 @@ def customer_360(*, customer_id: int, viewer: User) -> Customer360:
         pinned_notes=[note for note in notes if note.pinned],
         recent_notes=[note for note in notes if not note.pinned],
         duplicates=_duplicates_for_360(customer),
-        merges=list(
-            CustomerMerge.objects.filter(into=customer)
-            .select_related("actor")
-            .order_by("-created_at")[:MERGES_ON_360]
-        ),
+        merges=c360_json.instances(CustomerMerge, customer.merges_json),
         show_contact_details=sees_contact_details(viewer),
     )
 
 
 def _duplicates_for_360(customer: Customer) -> list[Customer]:
     """Who shares a contact point, each with the channels they wrote on (one query)."""
-    matches = _duplicate_match(customer)
-    if matches is None:
+    addresses, phones = _contact_points(customer)
+    if not addresses and not phones:
         return []
-    kinds = (
-        Identity.objects.filter(customer=OuterRef("pk")).order_by("kind").distinct().values("kind")
+    return c360_sql.duplicates(
+        customer_id=customer.pk,
+        addresses=addresses,
+        phones=phones,
+        phone_kinds=PHONE_KINDS,
+        limit=DUPLICATES_ON_360,
     )
-    found = list(
-        Customer.objects.filter(matches)
-        .exclude(pk=customer.pk)
-        .select_related("organization")
-        .annotate(channel_kinds=ArraySubquery(kinds))
-        .order_by("-created_at", "-id")[:DUPLICATES_ON_360]
-    )
-    labels = dict(IdentityKind.choices)
-    for other in found:
-        other.channels = [(kind, labels.get(kind, kind)) for kind in other.channel_kinds]
-    return found
 
 
 # --- kept for callers outside the page ------------------------------------------------------
