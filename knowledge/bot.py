@@ -13,11 +13,9 @@ articles, whoever is signed in.
 
 from __future__ import annotations
 
-import operator
 import re
 import secrets
 from dataclasses import dataclass
-from functools import reduce
 from html import unescape
 
 from django.contrib.auth.models import AnonymousUser
@@ -29,7 +27,7 @@ from django.utils.text import Truncator
 from helpdesk import search as text_search
 
 from .models import Article, BotQuestion, BotSource, Language
-from .search import MAX_QUERY_CHARS, _ranked, snippet
+from .search import MAX_QUERY_CHARS, _raw, ranked_matches, snippet
 from .seo import article_path
 
 MAX_QUESTION_CHARS = 2000
@@ -121,18 +119,23 @@ def question_keywords(question: str) -> list[str]:
 def best_answers(question: str, language: str, limit: int = ANSWERS) -> list[BotAnswer]:
     """The articles that answer `question` best, at least MIN_CONFIDENCE sure, best first."""
     terms = [
-        (word, q) for word in question_keywords(question) if (q := text_search.query_terms(word))
+        (word, e)
+        for word in question_keywords(question)
+        if (e := text_search.query_expression(word))
     ]
     if not terms:
         return []
     hits = {
         f"kw{i}": Case(
-            When(search_vector=q, then=Value(1)), default=Value(0), output_field=IntegerField()
+            When(search_vector=_raw(e), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
         )
-        for i, (_word, q) in enumerate(terms)
+        for i, (_word, e) in enumerate(terms)
     }
-    any_term = reduce(operator.or_, [q for _word, q in terms])
-    rows = list(_ranked(any_term, language, AnonymousUser()).annotate(**hits)[:CANDIDATES])
+    any_term = " | ".join(f"({e})" for _word, e in terms)
+    ranked = ranked_matches(any_term, language, AnonymousUser(), CANDIDATES)
+    rows = list(ranked.annotate(**hits)[:CANDIDATES])
     answers = []
     keywords = " ".join(word for word, _q in terms)
     for position, row in enumerate(rows):

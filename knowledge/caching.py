@@ -63,6 +63,11 @@ def cacheable_page(
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
         response = render()
+    return set_public_validators(response, etag, timestamp)
+
+
+def set_public_validators(response: HttpResponse, etag: str, timestamp: int) -> HttpResponse:
+    """ETag, Last-Modified and a public max-age on a 200 or a 304 (not on errors)."""
     if response.status_code in (200, 304):
         response.headers["ETag"] = etag
         response.headers["Last-Modified"] = http_date(timestamp)

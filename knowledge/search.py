@@ -13,14 +13,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    SearchVectorField,
-)
-from django.db.models import F, FloatField, Func, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Greatest, Ln
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,20 +24,18 @@ from helpdesk.search import index_terms, normalize, query_expression
 from . import search_cache
 from .access import readable_section_ids
 from .models import ArticleTranslation
+from .search_candidates import SEARCH_CONFIG, candidate_ids
 from .selectors import visible_translations
+from .structure import help_tree
 
-SEARCH_CONFIG = "simple"
 # ts_rank weights in PostgreSQL's order D, C, B, A: a title hit counts five times a body hit.
+# The rank is multiplied by the translation's `vote_boost` (helpful votes, see the model).
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
-# Net helpful votes lift an article a little (log-damped): never past a clearly better match.
-HELPFUL_BOOST = 0.1
 # Articles matching only some words are shown if they rank at least this share of the best.
 PARTIAL_MATCH_SHARE = 0.3
 MAX_QUERY_CHARS = 256
-# How many title matches, and how many matches anywhere, a query ranks at most: see
-# _rank_candidates.
-RANKED_TITLE_CANDIDATES = 200
-RANKED_OTHER_CANDIDATES = 100
+# Columns a result list never shows: not read with the hits.
+UNSHOWN_COLUMNS = ("body", "body_html", "search_vector", "title_vector")
 SNIPPET_CHARS = 160
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _BREAK = re.compile(r"[\s。、！？!?.,・]")
@@ -116,12 +109,11 @@ def search_articles(
 def _rank_search(
     every_word: str, any_word: str, language: str, viewer, limit: int
 ) -> list[ArticleTranslation]:
-    rows = list(_ranked(_raw(every_word), language, viewer)[:limit])
+    rows = list(_ranked(every_word, language, viewer, limit))
     if any_word and len(rows) < limit:
-        found = [row.pk for row in rows]
-        some = list(
-            _ranked(_raw(any_word), language, viewer).exclude(pk__in=found)[: limit - len(rows)]
-        )
+        found = {row.pk for row in rows}
+        partial = _ranked(any_word, language, viewer, limit + len(rows))
+        some = [row for row in partial if row.pk not in found][: limit - len(rows)]
         # A partial match far behind the best one ("has", "not"…) is noise, not an answer.
         best = max([row.rank for row in rows + some], default=0)
         rows += [row for row in some if row.rank >= best * PARTIAL_MATCH_SHARE]
@@ -148,12 +140,12 @@ def _remembered_rows(parts: tuple, rank, viewer, cached: bool) -> list[ArticleTr
         row.pk: row
         for row in visible_translations(viewer)
         .filter(pk__in=ranks)
-        .select_related("article__section__category")
-        .defer("body", "body_html", "search_vector")
+        .select_related("article")
+        .defer(*UNSHOWN_COLUMNS)
     }
     for pk, row in rows.items():
         row.rank = ranks[pk]
-    return [rows[pk] for pk, _rank in ranking if pk in rows]
+    return _with_sections([rows[pk] for pk, _rank in ranking if pk in rows])
 
 
 def _raw(expression: str) -> SearchQuery:
@@ -166,45 +158,63 @@ def _any_word_expression(query: str) -> str:
     return " | ".join(words) if len(words) > 1 else ""
 
 
-class TitleLexemes(Func):
-    """The title's part of a translation's vector (weight A): a title hit, told apart cheaply."""
+def _ranked(expression: str, language: str, viewer, limit: int) -> list[ArticleTranslation]:
+    """The best `limit` matches of a raw tsquery, best first, each with `.rank`.
 
-    template = "ts_filter(%(expressions)s, '{a}')"
-    output_field = SearchVectorField()
-
-
-def _rank_candidates(search_query: SearchQuery, language: str, viewer) -> QuerySet:
-    """Ids of the matching translations worth ranking: title hits first, a few others.
-
-    Ranking is the expensive part (ts_rank reads every matching row's whole vector): over
-    100,000 articles a common word matches tens of thousands of rows. Titles carry most of the
-    rank, so rows whose title matches are taken first, plus some matching anywhere; only these
-    are ranked. Queries matching fewer rows than the cap rank every match, as before.
+    Only bounded windows of candidates are ranked (knowledge.search_candidates): title matches,
+    then, when they are fewer than `limit`, matches anywhere. The rows are read through
+    `visible_translations`, the one visibility rule, in the same statement as the candidates.
     """
-    # Unordered: the first rows found will do, and an ORDER BY would read every match.
-    matching = visible_translations(viewer, language).filter(search_vector=search_query).order_by()
-    in_title = (
-        matching.annotate(title_lexemes=TitleLexemes("search_vector"))
-        .filter(title_lexemes=search_query)
-        .values("pk")[:RANKED_TITLE_CANDIDATES]
+    rows = _rank_window(expression, language, viewer, limit, titles=True)
+    if len(rows) < limit:
+        seen = {row.pk for row in rows}
+        rows += [
+            row
+            for row in _rank_window(expression, language, viewer, limit, titles=False)
+            if row.pk not in seen
+        ]
+        rows.sort(key=lambda row: (-row.rank, row.article.position, row.pk))
+    return _with_sections(rows[:limit])
+
+
+def _rank_window(
+    expression: str, language: str, viewer, limit: int, *, titles: bool
+) -> list[ArticleTranslation]:
+    candidates, params = candidate_ids(expression, language, viewer, limit, titles=titles)
+    ranked = _ranked_rows(expression, language, viewer)
+    return list(ranked.filter(pk__in=RawSQL(candidates, params))[:limit])  # noqa: S611
+
+
+def ranked_matches(expression: str, language: str, viewer, window: int) -> QuerySet:
+    """Both windows' candidates (title matches and matches anywhere, each at least `window`),
+    ranked, as a queryset for callers that annotate more (the bot's per-keyword coverage)."""
+    title_sql, title_params = candidate_ids(expression, language, viewer, window, titles=True)
+    other_sql, other_params = candidate_ids(expression, language, viewer, window, titles=False)
+    return _ranked_rows(expression, language, viewer).filter(
+        Q(pk__in=RawSQL(title_sql, title_params)) | Q(pk__in=RawSQL(other_sql, other_params))  # noqa: S611
     )
-    anywhere = matching.values("pk")[:RANKED_OTHER_CANDIDATES]
-    return in_title.union(anywhere)
 
 
-def _ranked(search_query: SearchQuery, language: str, viewer) -> QuerySet[ArticleTranslation]:
-    helpful = Cast(Greatest(F("helpful_votes") - F("unhelpful_votes"), Value(0)), FloatField())
-    boost = Value(1.0) + Value(HELPFUL_BOOST) * Ln(Value(1.0) + helpful)
+def _ranked_rows(expression: str, language: str, viewer) -> QuerySet:
+    rank = SearchRank(F("search_vector"), _raw(expression), weights=RANK_WEIGHTS, normalization=1)
     return (
-        ArticleTranslation.objects.filter(pk__in=_rank_candidates(search_query, language, viewer))
-        .annotate(
-            rank=SearchRank(F("search_vector"), search_query, weights=RANK_WEIGHTS, normalization=1)
-            * boost
-        )
-        .select_related("article__section__category")
-        .defer("body", "body_html", "search_vector")
+        visible_translations(viewer, language)
+        .annotate(rank=rank * F("vote_boost"))
+        .select_related("article")
+        .defer(*UNSHOWN_COLUMNS)
         .order_by("-rank", "article__position", "id")
     )
+
+
+def _with_sections(rows: list[ArticleTranslation]) -> list[ArticleTranslation]:
+    """Each row's section and category from the cached help tree (shown under each result),
+    instead of two more joins in every search."""
+    sections = {section.pk: section for section in help_tree().sections}
+    for row in rows:
+        section = sections.get(row.article.section_id)
+        if section is not None:
+            row.article.section = section
+    return rows
 
 
 def suggest_articles(
@@ -228,7 +238,7 @@ def suggest_articles(
             row
             for row in _remembered_rows(
                 ("prefix", language, typed, limit),
-                lambda: list(_ranked(_raw(typed), language, viewer)[:limit]),
+                lambda: _ranked(typed, language, viewer, limit),
                 viewer,
                 cached,
             )

@@ -1,9 +1,10 @@
 """Remembered search rankings: which translations a query ranks first, per audience.
 
-Over 100,000 articles a common word ("返品", "refund") matches tens of thousands of rows, and
-even a bounded ranking has to walk its index entries: tens of milliseconds of SQL. People ask
-the same things again and again (the top searches report shows it), and the search box asks
-again on every keystroke, so the ranked ids are kept in the shared cache for a short while:
+Over 100,000 articles a common word ("返品", "refund") matches tens of thousands of rows; even
+ranking only a bounded window of them (knowledge.search_candidates) costs a few milliseconds of
+SQL. People ask the same things again and again (the top searches report shows it), and the
+search box asks again on every keystroke, so the ranked ids are kept in the shared cache for a
+short while (whole anonymous pages too, knowledge.page_cache):
 
 - the key holds the query's lexemes (not its raw text), the language, what the viewer may
   read (staff, or the exact list of readable sections) and two versions: the help tree's

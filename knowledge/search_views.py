@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,7 +13,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
-from . import seo
+from . import page_cache, seo
+from .models import SearchQueryLog
 from .reader_services import log_search, record_search_click
 from .search import MAX_QUERY_CHARS, search_articles, suggest_articles
 from .selectors import article_page, is_staff_viewer
@@ -33,21 +35,15 @@ def _query(request: HttpRequest) -> str:
 def search(request: HttpRequest, lang: str) -> HttpResponse:
     i18n.activate(lang)
     query = _query(request)
+    # Anonymous visitors asking what someone asked lately get that page (page_cache), with
+    # their own search logged: the knowledge-gap reports count every search.
+    shared = bool(query) and page_cache.usable(request)
+    kept = page_cache.kept("search", lang, query) if shared else None
+    if kept is not None:
+        log = _log(request, query, lang, kept.result_count)
+        return page_cache.respond_results(request, kept, log.pk if log else None)
     hits = search_articles(query, lang, RESULTS_LIMIT, viewer=request.user) if query else []
-    log = None
-    # Staff searching (checking an answer, following a gap report) is not what customers ask.
-    if query and not is_staff_viewer(request.user):
-        # A session ties the search to a contact form sent afterwards (knowledge-gap reports).
-        if not request.session.get("kb_reader"):  # a write only on the first search
-            request.session["kb_reader"] = True
-        if request.session.session_key is None:
-            request.session.save()
-        log = log_search(
-            query=query,
-            language=lang,
-            result_count=len(hits),
-            session_key=request.session.session_key,
-        )
+    log = _log(request, query, lang, len(hits)) if query else None
     meta = seo.PageMeta(
         title=_("Search results") if query else _("Search"),
         description="",
@@ -56,35 +52,73 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
         noindex=True,
     )
     context = {"lang": lang, "meta": meta, "query": query, "hits": hits, "log": log}
-    return render(request, "knowledge/search.html", context)
+    if not shared or log is None:
+        return render(request, "knowledge/search.html", context)
+    # Rendered with placeholders for the per-request parts, kept, then filled in.
+    kept = page_cache.KeptResults(
+        html="",
+        placeholder=page_cache.new_placeholder(),
+        log_placeholder=page_cache.new_log_placeholder(),
+        result_count=len(hits),
+    )
+    context.update(csrf_token=kept.placeholder, log=SearchQueryLog(pk=kept.log_placeholder))
+    html = render(request, "knowledge/search.html", context).content.decode()
+    kept = dataclasses.replace(kept, html=html)
+    page_cache.keep(kept, "search", lang, query)
+    return page_cache.respond_results(request, kept, log.pk)
+
+
+def _log(request: HttpRequest, query: str, lang: str, result_count: int) -> SearchQueryLog | None:
+    """Log a customer's search (staff checking answers are not what customers ask)."""
+    if is_staff_viewer(request.user):
+        return None
+    # A session ties the search to a contact form sent afterwards (knowledge-gap reports).
+    if not request.session.get("kb_reader"):  # a write only on the first search
+        request.session["kb_reader"] = True
+    if request.session.session_key is None:
+        request.session.save()
+    return log_search(
+        query=query,
+        language=lang,
+        result_count=result_count,
+        session_key=request.session.session_key,
+    )
 
 
 @require_safe
-def suggest(request: HttpRequest, lang: str) -> JsonResponse:
+def suggest(request: HttpRequest, lang: str) -> HttpResponse:
     """Top titles for what is being typed: the home search box and the contact form's subject."""
     i18n.activate(lang)
     query = _query(request)
-    found = suggest_articles(query, lang, SUGGESTIONS_LIMIT, viewer=request.user) if query else []
-    response = JsonResponse(
-        {
-            "query": query,
-            "results": [
-                {
-                    "id": t.article_id,
-                    "title": t.title,
-                    "summary": t.summary,
-                    "url": seo.article_path(t),
-                }
-                for t in found
-            ],
-        }
-    )
     if request.user.is_authenticated:
         # Signed-in customers may see sections of their organization: never a shared copy.
+        response = JsonResponse(_suggestions(request, query, lang))
         patch_cache_control(response, private=True, no_cache=True)
-    else:
-        patch_cache_control(response, public=True, max_age=60)
+        return response
+    # The same for every anonymous visitor: kept whole for a while (page_cache).
+    body = page_cache.kept("suggest", lang, query)
+    if body is None:
+        body = JsonResponse(_suggestions(request, query, lang)).content
+        page_cache.keep(body, "suggest", lang, query)
+    response = HttpResponse(body, content_type="application/json")
+    patch_cache_control(response, public=True, max_age=60)
     return response
+
+
+def _suggestions(request: HttpRequest, query: str, lang: str) -> dict:
+    found = suggest_articles(query, lang, SUGGESTIONS_LIMIT, viewer=request.user) if query else []
+    return {
+        "query": query,
+        "results": [
+            {
+                "id": t.article_id,
+                "title": t.title,
+                "summary": t.summary,
+                "url": seo.article_path(t),
+            }
+            for t in found
+        ],
+    }
 
 
 @require_GET

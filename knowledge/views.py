@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from helpdesk.i18n import LANGUAGE_CODES, help_language
 
-from . import search_cache, seo
+from . import page_cache, search_cache, seo
 from .caching import cacheable_page, page_etag, private_page
 from .forms import FeedbackForm
 from .models import Category, Section
@@ -126,25 +126,45 @@ def faq(request: HttpRequest, lang: str) -> HttpResponse:
 @require_safe
 def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -> HttpResponse:
     i18n.activate(lang)
+    state = request.GET.get("feedback", "")
+    state = state if state in FEEDBACK_STATES else ""
+    # Anonymous visitors mostly get the page as rendered for the previous one (page_cache).
+    shared = page_cache.usable(request)
+    kept = page_cache.kept("article", lang, pk, state) if shared else None
+    if kept is not None:
+        if kept.slug != slug:
+            return HttpResponsePermanentRedirect(kept.path)
+        return page_cache.respond_article(request, kept)
     page = article_page(request.user, pk, lang)
     if page.translation is None:
         return _missing_translation(request, lang, page)
     if page.translation.slug != slug:
         return HttpResponsePermanentRedirect(seo.article_path(page.translation))
-    state = request.GET.get("feedback", "")
-    state = state if state in FEEDBACK_STATES else ""
     if request.user.is_authenticated:
         return private_page(_render_article(request, page, state))
     count, newest = _remembered_stamp(request.user, page)
     etag = page_etag(page.translation.pk, count, newest.isoformat(), state)
-    return cacheable_page(
-        request,
+    if not shared:
+        return cacheable_page(
+            request,
+            etag=etag,
+            last_modified=newest,
+            render=lambda: _render_article(request, page, state, fragment_key=etag),
+        )
+    # What the ETag covers is the same for every anonymous visitor: rendered once, with a
+    # placeholder for the CSRF token, and kept (the related list also on its own, per ETag).
+    placeholder = page_cache.new_placeholder()
+    rendered = _render_article(request, page, state, fragment_key=etag, csrf=placeholder)
+    kept = page_cache.KeptArticle(
+        slug=page.translation.slug,
+        path=seo.article_path(page.translation),
         etag=etag,
-        last_modified=newest,
-        # What the ETag covers is the same for every anonymous visitor: the related list is
-        # rendered once per ETag and kept (the feedback form, with its CSRF token, is not).
-        render=lambda: _render_article(request, page, state, fragment_key=etag),
+        last_modified=int(newest.timestamp()),
+        html=rendered.content.decode(),
+        placeholder=placeholder,
     )
+    page_cache.keep(kept, "article", lang, pk, state)
+    return page_cache.respond_article(request, kept)
 
 
 def _remembered_stamp(viewer, page: ArticlePage):
@@ -161,7 +181,7 @@ def _remembered_stamp(viewer, page: ArticlePage):
 
 
 def _render_article(
-    request: HttpRequest, page: ArticlePage, state: str, fragment_key: str = ""
+    request: HttpRequest, page: ArticlePage, state: str, fragment_key: str = "", csrf: str = ""
 ) -> HttpResponse:
     translation = page.translation
     assert translation is not None
@@ -195,6 +215,8 @@ def _render_article(
         "feedback_state": state,
         "feedback_form": FeedbackForm(),
     }
+    if csrf:  # a placeholder the cached page's readers each get their own token in
+        context["csrf_token"] = csrf
     return _page(request, "knowledge/article.html", context)
 
 

@@ -12,11 +12,34 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 FAQ_LABEL = "faq"
+# Net helpful votes lift an article a little in search (log-damped): never past a clearly better
+# match. Stored per translation as `vote_boost` (below), so search can walk articles in that order.
+HELPFUL_BOOST = 0.1
+# Titles of at most this many lexemes (all but the longest titles; index rows are limited to
+# 2.7 kB) are in the index search walks in vote order (see knowledge.search_candidates).
+WALKED_TITLE_LEXEMES = 100
+
+
+class TitleLexemes(models.Func):
+    """The title's part of a translation's vector (weight A): a title hit, told apart cheaply."""
+
+    template = "ts_filter(%(expressions)s, '{a}')"
+    output_field = SearchVectorField()
+
+
+class VoteBoost(models.Func):
+    """1 + HELPFUL_BOOST · ln(1 + net helpful votes, never below 0): the rank multiplier."""
+
+    arg_joiner = " - "
+    template = f"(1.0 + {HELPFUL_BOOST} * ln(1.0 + greatest(%(expressions)s, 0)))::double precision"
+    output_field = models.FloatField()
 
 
 class Language(models.TextChoices):
@@ -195,6 +218,20 @@ class ArticleTranslation(models.Model):
     helpful_votes = models.PositiveIntegerField(default=0, editable=False)
     unhelpful_votes = models.PositiveIntegerField(default=0, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Kept by PostgreSQL itself (generated columns), so no write path can forget them. Search
+    # over 100,000 articles needs both to stay fast when a common word matches thousands: the
+    # title's lexemes are small enough to test row by row, and the boost is an index order
+    # (knowledge.search walks the best-voted articles first and stops at a window).
+    title_vector = models.GeneratedField(
+        expression=TitleLexemes(models.F("search_vector")),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    vote_boost = models.GeneratedField(
+        expression=VoteBoost(models.F("helpful_votes"), models.F("unhelpful_votes")),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["article", "language"]
@@ -216,6 +253,31 @@ class ArticleTranslation(models.Model):
                     fields=["search_vector"],
                     name=f"knowledge_search_{code}",
                     condition=models.Q(language=code, status="published"),
+                )
+                for code in ("ja", "en")
+            ),
+            # Titles alone: a word that is rare in titles is found without reading bodies.
+            *(
+                GinIndex(
+                    fields=["title_vector"],
+                    name=f"knowledge_title_{code}",
+                    condition=models.Q(language=code, status="published"),
+                )
+                for code in ("ja", "en")
+            ),
+            # Best-voted first: the order search walks when a word is common. It carries what
+            # the walk tests (title lexemes, visibility), so no row is read from the table; an
+            # index row has a size limit, so titles of very many words are left out of it.
+            *(
+                models.Index(
+                    fields=["-vote_boost", "id"],
+                    name=f"knowledge_vote_order_{code}",
+                    condition=models.Q(
+                        LessThanOrEqual(Length("title_vector"), WALKED_TITLE_LEXEMES),
+                        language=code,
+                        status="published",
+                    ),
+                    include=["article", "published_at", "title_vector"],
                 )
                 for code in ("ja", "en")
             ),

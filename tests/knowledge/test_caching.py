@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
 from knowledge import services
 
@@ -100,3 +106,60 @@ def test_repeat_views_reuse_the_stamp_and_the_related_list(
         again = client.get(url)
     assert again.status_code == 200 and "Delivery to islands" in again.content.decode()
     assert again["ETag"] == first["ETag"]
+
+
+def _csrf_tokens(html: str) -> list[str]:
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+
+
+def test_anonymous_repeat_views_are_served_whole_with_each_visitors_own_csrf_token(
+    article, django_assert_num_queries
+):
+    url = article_url(article, "en")
+    first_visitor = Client(enforce_csrf_checks=True)
+    first = first_visitor.get(url)
+    second_visitor = Client(enforce_csrf_checks=True)
+
+    with django_assert_num_queries(0):  # no query and no rendering: the kept page
+        second = second_visitor.get(url)
+
+    html = second.content.decode()
+    assert second.status_code == 200 and second["ETag"] == first["ETag"]
+    assert "Two to four days." in html and "kb-csrf-" not in html
+    tokens = _csrf_tokens(html)
+    assert tokens and set(tokens).isdisjoint(_csrf_tokens(first.content.decode()))
+    assert "csrftoken" in second.cookies  # the visitor's token comes with its cookie
+    vote = second_visitor.post(
+        f"/help/en/a/{article.pk}/feedback/", {"helpful": "yes", "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert vote.status_code == 302  # the token in the kept page is this visitor's, and valid
+    assert translation_of(article, "en").helpful_votes == 1
+
+
+def test_a_kept_page_still_redirects_a_wrong_slug_and_follows_an_edit(client, article):
+    url = article_url(article, "en")
+    client.get(url)
+
+    wrong = client.get(f"/help/en/a/{article.pk}-old-title/")
+    assert wrong.status_code == 301 and wrong["Location"] == url
+    services.save_translation(
+        article=article, language="en", title="Delivery days", body="Next day.", summary=""
+    )
+    assert "Next day." in client.get(url).content.decode()
+    services.unpublish_translation(translation_of(article, "en"))
+    assert client.get(url).status_code == 404
+
+
+def test_a_page_with_a_message_to_show_is_rendered_for_that_visitor_only(client, article):
+    url = article_url(article, "en")
+    client.get(url)  # the page is kept now
+    # A message queued for this visitor ("You have signed out.") is shown, not the kept page.
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.INFO, "You have signed out.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    signed_out = Client()
+    signed_out.cookies["messages"] = carrier.cookies["messages"].value
+
+    assert "You have signed out." in signed_out.get(url).content.decode()
+    assert "You have signed out." not in Client().get(url).content.decode()
