@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -91,23 +90,65 @@ def inbox_page(
     limit: int = INBOX_LIMIT,
 ) -> InboxPage:
     """One page of the view in its order, after the cursor of the previous page's last row:
-    two queries whatever the page (its ids off the view's index, keyset as in tickets.paging;
-    then their rows). InvalidCursor for a bad cursor."""
+    one statement whatever the page (its ids off the view's index, keyset as in tickets.paging,
+    nothing joined; then only those rows joined to their columns). InvalidCursor for a bad
+    cursor."""
     key = inbox.current
     sort = inbox.saved[key].sort if key in inbox.saved else ""
     keys = paging.sort_keys(sort)
+    # The page's ids and sort values (the cursor is made of the last row's).
+    fields = [key.field for key in keys if key.field != "id"]
+    if not after and key in _STABLE_SQL_VIEWS:
+        ids_sql, ids_params = _compiled(
+            ("page", key, limit),
+            viewer,
+            lambda: _page_ids(key, viewer, inbox, "", fields, limit),
+        )
+    else:
+        ids_sql, ids_params = _page_ids(key, viewer, inbox, after, fields, limit)
+    order = ", ".join(
+        f"page.{'pk' if sort_key.field == 'id' else sort_key.field}"
+        f"{' DESC' if sort_key.descending else ''}{' NULLS LAST' if sort_key.nullable else ''}"
+        for sort_key in keys
+    )
+    extra = "".join(f", page.{field}" for field in fields if field not in _ROW_COLUMN_NAMES)
+    sql = _PAGE_SQL.format(ids=ids_sql, extra=extra, order=order)
+    rows = _fetch_rows(sql, (*ids_params, PREVIEW_CHARS, viewer.pk))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(rows, paging.cursor_for(rows[-1], keys) if more else "")
+
+
+def _page_ids(key: str, viewer: User, inbox: Inbox, after: str, fields: list[str], limit: int):
+    """The SQL of the page's ids and sort values: what the view's own index answers alone."""
+    sort = inbox.saved[key].sort if key in inbox.saved else ""
     tickets = visible_tickets(viewer).filter(saved_views.view_filter(key, viewer, inbox.saved))
     tickets = saved_views.ordered(tickets, sort)
     if after:
+        keys = paging.sort_keys(sort)
         tickets = tickets.filter(paging.after(keys, paging.parse_cursor(after, keys)))
-    # The page's ids and sort values (the cursor is made of the last row's), nothing joined.
-    fields = [key.field for key in keys if key.field != "id"]
-    picked = list(tickets.values("pk", *fields)[: limit + 1])
-    more = len(picked) > limit
-    picked = picked[:limit]
-    rows = ticket_rows([values["pk"] for values in picked], viewer)
-    last = SimpleNamespace(id=picked[-1]["pk"], **picked[-1]) if more else None
-    return InboxPage(rows, paging.cursor_for(last, keys) if last else "")
+    return tickets.values("pk", *fields)[: limit + 1].query.sql_with_params()
+
+
+# Built-in views whose SQL depends on nothing but the viewer ("solved" holds today's date): the
+# first page's and the count's statement are compiled once per viewer and kept, as turning a
+# view's Q objects into SQL on every load cost more CPU than PostgreSQL took to answer.
+_STABLE_SQL_VIEWS = saved_views.BUILT_IN_KEYS - {"solved"}
+_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+_COMPILED_MAX = 5000
+
+
+def _compiled(what: tuple, viewer: User, compile_sql) -> tuple[str, tuple]:
+    """`compile_sql()`'s (sql, params), kept per `what` and everything about the viewer that
+    the SQL depends on (visibility.visibility_q: role, active, the visibility setting)."""
+    key = (*what, viewer.pk, viewer.role, viewer.is_active, settings.TICKET_VISIBILITY)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        sql, params = compile_sql()
+        found = _COMPILED[key] = (sql, tuple(params))
+    return found
 
 
 def inbox_tickets(
@@ -122,8 +163,8 @@ def inbox_tickets(
 # models for 50 rows, and compiling the ORM query that selects them, cost more than running
 # it. Count, preview, "unread" and tags are correlated subqueries, not a join and GROUP BY, so
 # PostgreSQL works them out for the page's rows only.
-_ROW_SQL = """
-SELECT t.id AS pk, t.subject, t.status, t.priority, t.channel, t.created_at, t.updated_at,
+_ROW_COLUMNS = """
+       t.id AS pk, t.subject, t.status, t.priority, t.channel, t.created_at, t.updated_at,
        t.sla_target, t.sla_due_at, t.sla_breached, t.customer_id, t.assignee_id, t.team_id,
        c.name AS customer__name, c.email AS customer__email,
        a.name AS assignee__name, a.email AS assignee__email, team.name AS team__name,
@@ -138,13 +179,32 @@ SELECT t.id AS pk, t.subject, t.status, t.priority, t.channel, t.created_at, t.u
            'epoch'::timestamptz), false) AS unread,
        ARRAY(SELECT tag.name FROM tickets_ticket_tags tt
                JOIN tickets_tag tag ON tag.id = tt.tag_id
-              WHERE tt.ticket_id = t.id ORDER BY tag.name) AS tag_names
-  FROM tickets_ticket t
+              WHERE tt.ticket_id = t.id ORDER BY tag.name) AS tag_names"""
+_ROW_JOINS = """
   JOIN customers_customer c ON c.id = t.customer_id
   LEFT JOIN helpdesk_user a ON a.id = t.assignee_id
-  LEFT JOIN tickets_team team ON team.id = t.team_id
- WHERE t.id = ANY(%(ids)s)
-"""
+  LEFT JOIN tickets_team team ON team.id = t.team_id"""
+_ROW_COLUMN_NAMES = frozenset(
+    ("pk", "created_at", "updated_at", "sla_due_at", "status", "priority", "channel")
+)
+_ROW_SQL = f"SELECT {_ROW_COLUMNS} FROM tickets_ticket t {_ROW_JOINS} WHERE t.id = ANY(%(ids)s)"  # noqa: S608 - constant SQL
+# A page in one round trip: its ids off the view's index (the CTE, compiled by the ORM), then
+# their rows, in the view's order. {ids}, {extra} and {order} are our own SQL, never input.
+_PAGE_SQL = (
+    "WITH page AS MATERIALIZED ({ids}) SELECT "  # noqa: S608 - constant SQL
+    + _ROW_COLUMNS.replace("%(preview)s", "%s").replace("%(viewer)s", "%s")
+    + "{extra} FROM page JOIN tickets_ticket t ON t.id = page.pk"
+    + _ROW_JOINS
+    + " ORDER BY {order}"
+)
+_ORDERED_ROWS_SQL = (
+    "WITH page AS MATERIALIZED (SELECT * FROM unnest(ARRAY({ids})) "  # noqa: S608 - constant SQL
+    "WITH ORDINALITY AS ids(pk, n)) SELECT "
+    + _ROW_COLUMNS.replace("%(preview)s", "%s").replace("%(viewer)s", "%s")
+    + " FROM page JOIN tickets_ticket t ON t.id = page.pk"
+    + _ROW_JOINS
+    + " ORDER BY page.n"
+)
 
 
 def ticket_rows(ids: list[int], viewer: User | None) -> list[TicketRow]:
@@ -155,11 +215,22 @@ def ticket_rows(ids: list[int], viewer: User | None) -> list[TicketRow]:
     if not ids:
         return []
     params = {"ids": list(ids), "viewer": viewer.pk if viewer else 0, "preview": PREVIEW_CHARS}
-    with connection.cursor() as cursor:
-        cursor.execute(_ROW_SQL, params)
-        names = [column.name for column in cursor.description]
-        found = {values[0]: TicketRow(dict(zip(names, values, strict=True))) for values in cursor}
+    found = {row.pk: row for row in _fetch_rows(_ROW_SQL, params)}
     return [found[pk] for pk in ids if pk in found]
+
+
+def rows_in_order(ids_sql: str, ids_params, viewer: User | None) -> list[TicketRow]:
+    """The inbox rows of the ids a statement gives, in its order (a search's best matches), in
+    the same round trip as that statement: ARRAY() keeps the order of its subquery."""
+    sql = _ORDERED_ROWS_SQL.format(ids=ids_sql)
+    return _fetch_rows(sql, (*ids_params, PREVIEW_CHARS, viewer.pk if viewer else 0))
+
+
+def _fetch_rows(sql: str, params) -> list[TicketRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [TicketRow(dict(zip(names, values, strict=True))) for values in cursor]
 
 
 def with_row_columns(tickets: QuerySet[Ticket], viewer: User | None = None) -> QuerySet[Ticket]:
@@ -214,10 +285,18 @@ def inbox_counts(
     exact = [view for view in inbox.views if cap or view.key not in CACHED_COUNT_VIEWS]
     parts, params = [], []
     for view in exact:
-        query = visible.filter(saved_views.view_filter(view.key, viewer, inbox.saved))
-        query = query.values("pk")
-        sql, view_params = (query[: cap + 1] if cap else query).query.sql_with_params()
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_rows)")  # noqa: S608 - Django-compiled SQL, bound params
+
+        def count_sql(key=view.key):
+            query = visible.filter(saved_views.view_filter(key, viewer, inbox.saved))
+            query = query.values("pk")
+            sql, view_params = (query[: cap + 1] if cap else query).query.sql_with_params()
+            return f"(SELECT COUNT(*) FROM ({sql}) AS view_rows)", view_params  # noqa: S608 - Django-compiled SQL, bound params
+
+        if view.key in _STABLE_SQL_VIEWS:
+            sql, view_params = _compiled(("count", view.key, cap), viewer, count_sql)
+        else:
+            sql, view_params = count_sql()
+        parts.append(sql)
         params.extend(view_params)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)

@@ -32,7 +32,7 @@ from helpdesk.models import User
 from helpdesk.search import RANK_WEIGHTS, SEARCH_CONFIG, query_expression
 
 from .access import visible_tickets
-from .inbox import ticket_rows, with_row_columns
+from .inbox import rows_in_order, with_row_columns
 from .inbox_rows import TicketRow
 from .models import Tag, Ticket
 from .search_query import TicketQuery, parse_ticket_query
@@ -75,9 +75,10 @@ LIMIT %s
 def search_rows(
     *, viewer: User, query: str | TicketQuery, limit: int = SEARCH_LIMIT
 ) -> list[TicketRow]:
-    """The inbox rows (tickets.inbox_rows.TicketRow) of the best matches: two queries."""
-    ids = search_ids(viewer=viewer, query=query, limit=limit)
-    return ticket_rows(ids, viewer)
+    """The inbox rows (tickets.inbox_rows.TicketRow) of the best matches: one statement (the
+    search's, then only its ids' rows joined), as a view's page is."""
+    search = _search_sql(viewer=viewer, query=query, limit=limit)
+    return rows_in_order(*search, viewer) if search else []
 
 
 def search_tickets(
@@ -104,17 +105,34 @@ def search_ids(
 ) -> list[int]:
     """The ids of the best `limit` matches in order ([] when the query asks for nothing: an
     empty query, or only punctuation, never means "every ticket")."""
+    search = _search_sql(viewer=viewer, query=query, limit=limit, within=within)
+    if not search:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(*search)
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _search_sql(
+    *,
+    viewer: User,
+    query: str | TicketQuery,
+    limit: int,
+    within: QuerySet[Ticket] | None = None,
+) -> tuple[str, list] | None:
+    """The statement (and its parameters) giving the ids of the best matches, best first;
+    None when the query asks for nothing."""
     if not viewer.is_staff_member:
         raise PermissionDenied
     parsed = query if isinstance(query, TicketQuery) else parse_ticket_query(query)
     expression = query_expression(parsed.text) if parsed.text else ""
     if not expression and not parsed.has_filters:
-        return []
+        return None
     tickets = _operator_filtered(visible_tickets(viewer, within), parsed, viewer).order_by(
         "-updated_at", "-id"
     )
     if not expression:
-        return list(tickets.values_list("pk", flat=True)[:limit])
+        return tickets.values_list("pk", flat=True)[:limit].query.sql_with_params()
     candidates = max(SEARCH_CANDIDATES, limit)
     newest = tickets.values("pk", "updated_at", "search_vector")[:RECENT_WINDOW]
     walk, walk_params = newest.query.sql_with_params()
@@ -127,9 +145,7 @@ def search_ids(
         *match_params,
         *(candidates, RANK_WEIGHTS, SEARCH_CONFIG, expression, limit),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_SEARCH.format(walk=walk, matches=matches), params)
-        return [pk for (pk,) in cursor.fetchall()]
+    return _SEARCH.format(walk=walk, matches=matches), params
 
 
 def _operator_filtered(
