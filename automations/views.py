@@ -304,7 +304,7 @@ def run_log(request):
     runs = AutomationRun.objects.select_related("ticket")
     ticket = request.GET.get("ticket", "").strip()
     if ticket:
-        if not ticket.isdigit():
+        if not ticket.isdecimal():
             messages.error(request, _("A ticket number is digits only."))
         else:
             runs = runs.filter(ticket_id=int(ticket))

@@ -80,7 +80,7 @@ def ticket_order(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if not order_id:
         ticket_order_unlink(ticket_id=ticket_id)
         messages.success(request, _("The ticket is no longer linked to an order."))
-    elif not order_id.isdigit():
+    elif not order_id.isdecimal():
         messages.error(request, _("Pick one of the customer's orders."))
     else:
         try:

@@ -46,7 +46,7 @@ def mask_email(address: str) -> str:
 
 def mask_phone(number: str) -> str:
     """ "+81 90-1234-5678" → "•••-5678": the last four digits, as on a receipt."""
-    digits = [ch for ch in number if ch.isdigit()]
+    digits = [ch for ch in number if ch.isdecimal()]
     if not digits:
         return MASK if number else ""
     return f"{MASK}-{''.join(digits[-4:])}" if len(digits) > 4 else MASK
@@ -68,8 +68,8 @@ def mask_contact(value: str, kind: str = "") -> str:
 
 
 def _looks_like_phone(value: str) -> bool:
-    digits = sum(ch.isdigit() for ch in value)
-    return digits >= 5 and all(ch.isdigit() or ch in "+-() ." for ch in value.strip())
+    digits = sum(ch.isdecimal() for ch in value)
+    return digits >= 5 and all(ch.isdecimal() or ch in "+-() ." for ch in value.strip())
 
 
 def can_export(user: User) -> bool:

@@ -72,7 +72,7 @@ def luhn_valid(digits: str) -> bool:
 
 def my_number_valid(digits: str) -> bool:
     """The check digit of a 12-digit Individual Number (番号法施行令 第八条)."""
-    if len(digits) != 12 or not digits.isdigit():
+    if len(digits) != 12 or not digits.isdecimal():
         return False
     body = [int(c) for c in digits[:11]]
     total = 0
@@ -85,7 +85,7 @@ def my_number_valid(digits: str) -> bool:
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text.translate(_FULLWIDTH) if ch.isdigit())
+    return "".join(ch for ch in text.translate(_FULLWIDTH) if ch.isdecimal())
 
 
 def _mask_card(match: re.Match[str]) -> str:
@@ -96,7 +96,7 @@ def _mask_card(match: re.Match[str]) -> str:
     keep = len(digits) - 4
     out, seen = [], 0
     for ch in found:
-        if ch.translate(_FULLWIDTH).isdigit():
+        if ch.translate(_FULLWIDTH).isdecimal():
             out.append(MASK_CHAR if seen < keep else ch)
             seen += 1
         else:
@@ -111,7 +111,7 @@ def _mask_my_number(match: re.Match[str], whole: str) -> str:
     before = whole[max(0, match.start() - _CONTEXT) : match.start()]
     if _NOT_MY_NUMBER_WORDS.search(before) and not _MY_NUMBER_WORDS.search(before):
         return found
-    return "".join(MASK_CHAR if ch.translate(_FULLWIDTH).isdigit() else ch for ch in found)
+    return "".join(MASK_CHAR if ch.translate(_FULLWIDTH).isdecimal() else ch for ch in found)
 
 
 @lru_cache(maxsize=4)

@@ -145,7 +145,7 @@ def campaign_action(request, pk: int):
             return redirect("feedback:nps_edit", pk=copy.pk)
         if action == "throttle":
             raw = request.POST.get("throttle_per_hour", "").strip()
-            if not raw.isdigit() or len(raw) > 7:
+            if not raw.isdecimal() or len(raw) > 7:
                 raise ValidationError(_("Give the number of surveys an hour as a whole number."))
             nps_campaigns.change_throttle(campaign=campaign, actor=request.user, per_hour=int(raw))
             messages.success(request, _("Sending pace changed."))

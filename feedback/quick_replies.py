@@ -106,7 +106,7 @@ def _survey_and_rating(payload: str) -> tuple[Survey | None, int]:
     if len(payload) > MAX_PAYLOAD:
         return None, 0
     value, _sep, token = payload[len(PAYLOAD_PREFIX) :].partition(":")
-    if not value.isdigit() or len(value) > 2:
+    if not value.isdecimal() or len(value) > 2:
         return None, 0
     try:
         claims = read_token(token, salt=QUICK_REPLY_SALT, max_age=TOKEN_MAX_AGE)

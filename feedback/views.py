@@ -59,7 +59,7 @@ def csat_report(request):
     channel = request.GET.get("channel", "")
     channel = channel if channel in Channel.values else ""
     team_id = request.GET.get("team", "")
-    team_id = int(team_id) if team_id.isdigit() else None
+    team_id = int(team_id) if team_id.isdecimal() else None
     until = timezone.now()
     since = until - timedelta(days=days)
     report = selectors.csat_report(

@@ -111,7 +111,7 @@ def question_keywords(question: str) -> list[str]:
                 keywords.extend(
                     part
                     for part in text_search._PARTS.findall(segment)
-                    if part not in _EN_FILLER and (len(part) > 1 or part.isdigit())
+                    if part not in _EN_FILLER and (len(part) > 1 or part.isdecimal())
                 )
     return list(dict.fromkeys(keywords))[:MAX_KEYWORDS]
 

@@ -85,7 +85,7 @@ def bot_solved(request: HttpRequest, lang: str, token: str) -> HttpResponse:
         return _error("Too large.", 413)
     try:
         article = str(_fields(request).get("article", "")).strip()
-        if not article.isdigit() or len(article) > 12:
+        if not article.isdecimal() or len(article) > 12:
             raise BotRejected("Say which article solved it.")
         record = mark_solved(token=token, article_id=int(article))
     except BotRejected as error:

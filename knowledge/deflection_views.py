@@ -39,4 +39,4 @@ def contact_beacon(request: HttpRequest, lang: str) -> HttpResponse:
 
 def _small_int(raw: str | None) -> int:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else 0

@@ -94,7 +94,7 @@ def add_node(request: HttpRequest) -> HttpResponse:
 @manager_required
 def gap_report_page(request: HttpRequest) -> HttpResponse:
     days = request.GET.get("days", "30")
-    days = int(days) if days.isdigit() and int(days) in PERIOD_DAYS else 30
+    days = int(days) if days.isdecimal() and int(days) in PERIOD_DAYS else 30
     language = request.GET.get("language", "")
     language = language if language in Language.values else ""
     report = gap_report(days=days, language=language)

@@ -75,7 +75,7 @@ def request_detail(request: HttpRequest, lang: str, pk: int) -> HttpResponse:
     access = portal.portal_access(request.user)
     ticket = portal.customer_ticket(access, pk)
     attachment_id = request.GET.get("file", "")
-    if request.method == "GET" and attachment_id.isdigit():
+    if request.method == "GET" and attachment_id.isdecimal():
         return attachment_response(portal.customer_attachment(access, pk, int(attachment_id)))
     status = 200
     if request.method == "POST":

@@ -206,7 +206,7 @@ class MacroDetailApi(APIView):
         ticket_param = request.query_params.get("ticket")
         if ticket_param is None:
             return Response(data)
-        if not ticket_param.isdigit() or not 0 < int(ticket_param) < 2**31:
+        if not ticket_param.isdecimal() or not 0 < int(ticket_param) < 2**31:
             raise serializers.ValidationError({"ticket": ["Give a ticket id."]})
         ticket = selectors.ticket_for_agent(ticket_id=int(ticket_param), viewer=request.user)
         rendered = macros.render_macro(macro=macro, ticket=ticket, agent=request.user)

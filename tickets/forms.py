@@ -61,7 +61,7 @@ class TicketPropertiesForm(forms.Form):
             return None
 
         def an_id(value: str) -> int | None:
-            return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+            return int(value) if value.isdecimal() and 0 < int(value) < 2**31 else None
 
         tags = data["base_tags"].replace("、", ",").split(",")
         return {
@@ -82,7 +82,7 @@ class CollisionFields(forms.Form):
 
     def macro_ids(self) -> list[int]:
         raw = self.cleaned_data.get("macros") or ""
-        return [int(part) for part in raw.split(",") if part.strip().isdigit()][:10]
+        return [int(part) for part in raw.split(",") if part.strip().isdecimal()][:10]
 
 
 def _split_words(value: str) -> list[str]:
@@ -259,7 +259,7 @@ class BulkForm(forms.Form):
 
     def clean_tickets(self) -> list[int]:
         parts = [p.strip() for p in self.cleaned_data["tickets"].split(",") if p.strip()]
-        if not parts or not all(p.isdigit() and 0 < int(p) < 2**31 for p in parts):
+        if not parts or not all(p.isdecimal() and 0 < int(p) < 2**31 for p in parts):
             raise forms.ValidationError(_("Select at least one ticket."))
         return [int(p) for p in parts]
 
@@ -269,7 +269,7 @@ class BulkForm(forms.Form):
             return False
         if value == "none":
             return None
-        if not value.isdigit():
+        if not value.isdecimal():
             raise forms.ValidationError(_("Unknown choice."))
         found = model.objects.filter(pk=int(value)).first()
         if found is None:

@@ -172,7 +172,7 @@ def _is_id(value: object) -> bool:
         return False
     if isinstance(value, int):
         return 0 < value < 2**31
-    return isinstance(value, str) and value.isdigit() and 0 < int(value) < 2**31
+    return isinstance(value, str) and value.isdecimal() and 0 < int(value) < 2**31
 
 
 def _id_list(value: object, key: str, *, allow: tuple[str, ...]) -> list[int | str]:

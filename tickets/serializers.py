@@ -50,7 +50,7 @@ class TicketFilterSerializer(serializers.Serializer):
         value = value.strip().lower()
         if value in {"me", "none"}:
             return value
-        if value.isdigit():
+        if value.isdecimal():
             return int(value)
         raise serializers.ValidationError(_('Give a user id, "me" or "none".'))
 

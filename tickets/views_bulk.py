@@ -141,7 +141,7 @@ def ticket_merge(request, pk: int):
                     _("Ticket #%(source)s was merged into this ticket.") % {"source": source.pk},
                 )
                 return redirect("tickets:detail", pk=target.pk)
-    elif not form.is_bound and request.GET.get("into", "").isdigit():
+    elif not form.is_bound and request.GET.get("into", "").isdecimal():
         target = selectors.ticket_or_none(ticket_id=int(request.GET["into"]), viewer=request.user)
     status = 400 if form.is_bound and form.errors else 200
     return render(

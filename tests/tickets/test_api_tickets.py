@@ -220,6 +220,8 @@ def test_filter_by_updated_after(agent):
         ({"status": "bogus"}, "status"),
         ({"channel": "pigeon"}, "channel"),
         ({"assignee": "someone"}, "assignee"),
+        # "¹".isdigit() is true but int("¹") raises: digits are checked with isdecimal().
+        ({"assignee": "¹"}, "assignee"),
         ({"customer": "x"}, "customer"),
         ({"updated_after": "yesterday"}, "updated_after"),
     ],
