@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tickets.signals import TicketEvent
 
+from . import rollups
 from .services import sla_record_event
 
 
@@ -15,3 +16,8 @@ def on_ticket_changed(sender, *, ticket, event, actor=None, message=None, change
     sla_record_event(
         ticket=ticket, event=event, actor_id=actor.pk if actor else None, message=message
     )
+    # Rollups per tag count the tags a ticket carries now, and attainment per agent the
+    # tickets an agent holds now: a change of either re-marks the hours the ticket counts in.
+    changes = changes or {}
+    if "tags" in changes or "assignee_id" in changes:
+        rollups.mark_ticket_relabelled(ticket.pk, tags="tags" in changes)

@@ -1,27 +1,48 @@
-"""Day rollups (DailyRollup, AgentDailyRollup): the hourly facts by day of the site's time zone.
+"""Day rollups (DailyRollup, AgentDailyRollup, AgentDayTotal, TagDailyRollup): the hourly rows
+summed by day of the site's time zone.
 
 The Performance dashboard over 90 days reads a few thousand day rows instead of a row per
-ticket-hour. A day is rebuilt whole from the per-ticket measurements (TicketSla) and the CSAT
-responses, in one transaction under an advisory lock per day, so a rebuild repeated or run
-after a crash gives the same rows. `rollups.process_dirty_hours` rebuilds the days of the hours
-that events marked; `rollups.rebuild_all` (manage.py rebuild_rollups) every day.
+ticket-hour. A day is the sum of its hourly rows (HourlyRollup, TagHourlyRollup): the minute
+task, having just rebuilt the hours events marked, re-sums their days from ~2,000 hourly rows
+each instead of scanning the day's tickets again. Where the site's zone is not a whole number
+of hours off UTC (India, Nepal, parts of Australia) a UTC hour straddles two local days, so
+those days are summed from the tickets' facts grouped by local hour instead. Each run of days
+is written whole in one transaction under an advisory lock per day: repeated or after a crash,
+it gives the same rows. `rollups.rebuild_all` (manage.py rebuild_rollups) rebuilds every day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .histograms import add_to_histogram, merge_histogram
-from .models import AgentDailyRollup, AgentDayTotal, DailyRollup, TicketSla
+from .histograms import merge_histogram
+from .models import (
+    AgentDailyRollup,
+    AgentDayTotal,
+    DailyRollup,
+    HourlyRollup,
+    TagDailyRollup,
+    TagDayTotal,
+    TagHourlyRollup,
+)
+from .rollup_hours import HourRow, _Facts, copy_rows, insert_rows
+from .rollup_hours import csat_rows as csat_rows  # noqa: PLC0414 - kept where callers import it
 
 _LOCK_CLASS = 0x5A1D  # pg_advisory_xact_lock(class, day ordinal): one rebuild of a day at a time
 DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
+DAY_TABLES = (DailyRollup, AgentDailyRollup, AgentDayTotal, TagDailyRollup, TagDayTotal)
+HOUR_FIELDS = tuple(f.name for f in fields(HourRow))
+MEASURES = (
+    "first_replies", "first_reply_minutes", "resolutions", "resolution_minutes",
+    "csat_responses", "csat_good",
+)  # fmt: skip
 
 
 def site_zone() -> dt.tzinfo:
@@ -53,7 +74,7 @@ def drop_days_before(day: dt.date) -> None:
 def _delete_days(first: dt.date, stop: dt.date) -> None:
     # Plain SQL: QuerySet.delete() fetches every id first whenever any app listens to deletes.
     with connection.cursor() as cursor:
-        for model in (DailyRollup, AgentDailyRollup, AgentDayTotal):
+        for model in DAY_TABLES:
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE day >= %s AND day < %s",  # noqa: S608 - names are ours, values bound
                 [first, stop],
@@ -74,141 +95,135 @@ def rebuild_days(days: Iterable[dt.date]) -> int:
 
 
 @dataclass
-class _Measures:
-    first_replies: int = 0
-    first_reply_minutes: float = 0.0
-    first_reply_buckets: list[int] = field(default_factory=list)
-    resolutions: int = 0
-    resolution_minutes: float = 0.0
-    resolution_buckets: list[int] = field(default_factory=list)
-    csat_responses: int = 0
-    csat_good: int = 0
-
-    def first_reply(self, minutes: float) -> None:
-        self.first_replies += 1
-        self.first_reply_minutes += minutes
-        add_to_histogram(self.first_reply_buckets, minutes)
-
-    def resolution(self, minutes: float) -> None:
-        self.resolutions += 1
-        self.resolution_minutes += minutes
-        add_to_histogram(self.resolution_buckets, minutes)
-
-    def rating(self, good: bool) -> None:
-        self.csat_responses += 1
-        self.csat_good += good
-
-
-@dataclass
-class _DayRow(_Measures):
-    created: int = 0
+class _DayRow(HourRow):
     created_by_hour: list[int] = field(default_factory=lambda: [0] * 24)
-    solved: int = 0
-    one_touch: int = 0
-    reopened: int = 0
+
+    def add(self, row: HourRow, local_hour: int) -> None:
+        # Spelled out: the minute task sums thousands of hourly rows a day through here.
+        self.created += row.created
+        self.first_replies += row.first_replies
+        self.first_reply_minutes += row.first_reply_minutes
+        self.solved += row.solved
+        self.resolutions += row.resolutions
+        self.resolution_minutes += row.resolution_minutes
+        self.one_touch += row.one_touch
+        self.reopened += row.reopened
+        self.csat_responses += row.csat_responses
+        self.csat_good += row.csat_good
+        if row.first_reply_buckets:
+            merge_histogram(self.first_reply_buckets, row.first_reply_buckets)
+        if row.resolution_buckets:
+            merge_histogram(self.resolution_buckets, row.resolution_buckets)
+        self.created_by_hour[local_hour] += row.created
+
+    def merge(self, other: _DayRow) -> None:
+        self.add(other, 0)
+        self.created_by_hour[0] -= other.created
+        for hour, count in enumerate(other.created_by_hour):
+            self.created_by_hour[hour] += count
+
+
+def whole_hour_offsets(since: dt.datetime, until: dt.datetime) -> bool:
+    """Whether every UTC hour of [since, until) lies inside one local hour of the site's zone."""
+    zone, moment = site_zone(), since.astimezone(dt.UTC)
+    while moment < until:
+        if int(moment.astimezone(zone).utcoffset().total_seconds()) % 3600:
+            return False
+        moment += HOUR
+    return True
+
+
+def _hour_rows(since: dt.datetime, until: dt.datetime) -> tuple[list, list]:
+    """([((hour, channel, team, agent), HourRow)], the same per tag) of [since, until): the
+    hourly rows when UTC hours are local hours, else the facts grouped by local hour."""
+    if not whole_hour_offsets(since, until):
+        zone = site_zone()
+
+        def local_hour(moment: dt.datetime) -> dt.datetime:
+            return moment.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+
+        rows, tag_rows = _Facts(since, until).ticket_rows(bucket=local_hour)
+        return list(rows.items()), list(tag_rows.items())
+    out = []
+    for model, keys in ((HourlyRollup, ("agent_id",)), (TagHourlyRollup, ("agent_id", "tag_id"))):
+        columns = ", ".join(("hour", "channel", "team_id", *keys, *HOUR_FIELDS))
+        with connection.cursor() as cursor:  # plain rows: no model or dict per row
+            cursor.execute(
+                f"SELECT {columns} FROM {model._meta.db_table} WHERE hour >= %s AND hour < %s",  # noqa: S608 - names are ours, values bound
+                [since, until],
+            )
+            rows = cursor.fetchall()
+        width = 3 + len(keys)
+        out.append([(row[:width], HourRow(*row[width:])) for row in rows])
+    return out[0], out[1]
 
 
 def rebuild_day_range(first: dt.date, stop: dt.date) -> int:
-    """Recompute the day rows of the days in [first, stop); returns the rows written."""
+    """Recompute the day rows of the days in [first, stop) from their hours; rows written."""
     if stop <= first:
         return 0
     since, until = day_start(first), day_start(stop)
     zone = site_zone()
     days: dict[tuple, _DayRow] = {}
-    agents: dict[tuple, _Measures] = {}
+    agents: dict[tuple, _DayRow] = {}
+    tags: dict[tuple, _DayRow] = {}
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, n::int) FROM generate_series(%s, %s) n",
                 [_LOCK_CLASS, first.toordinal(), stop.toordinal() - 1],
             )
-        created = TicketSla.objects.filter(created_at__gte=since, created_at__lt=until)
-        for at, channel, team, replier, minutes in created.values_list(
-            "created_at", "channel", "team_id_snapshot", "first_reply_by_id", "first_reply_minutes"
-        ).iterator(chunk_size=5000):
-            local = at.astimezone(zone)
-            row = days.setdefault((local.date(), channel, team), _DayRow())
-            row.created += 1
-            row.created_by_hour[local.hour] += 1
-            if minutes is not None:
-                row.first_reply(minutes)
-                if replier is not None:
-                    agents.setdefault((local.date(), channel, team, replier), _Measures())
-                    agents[(local.date(), channel, team, replier)].first_reply(minutes)
-        solved = TicketSla.objects.filter(solved_at__gte=since, solved_at__lt=until)
-        for at, channel, team, solver, minutes, replies, reopens in solved.values_list(
-            "solved_at",
-            "channel",
-            "team_id_snapshot",
-            "solved_by_id",
-            "resolution_minutes",
-            "agent_replies",
-            "reopens",
-        ).iterator(chunk_size=5000):
-            day = at.astimezone(zone).date()
-            row = days.setdefault((day, channel, team), _DayRow())
-            row.solved += 1
-            row.one_touch += replies == 1
-            row.reopened += reopens > 0
-            if minutes is not None:
-                row.resolution(minutes)
-                if solver is not None:
-                    agents.setdefault((day, channel, team, solver), _Measures()).resolution(minutes)
-        for at, channel, team, agent, good in csat_rows(since, until):
-            day = at.astimezone(zone).date()
-            days.setdefault((day, channel, team), _DayRow()).rating(good)
+        hour_rows, tag_rows = _hour_rows(since, until)
+        for (hour, channel, team, agent), row in hour_rows:
+            local = hour.astimezone(zone)
+            days.setdefault((local.date(), channel, team), _DayRow()).add(row, local.hour)
             if agent is not None:
-                agents.setdefault((day, channel, team, agent), _Measures()).rating(good)
-        _delete_days(first, stop)
-        DailyRollup.objects.bulk_create(
-            (
-                DailyRollup(day=key[0], channel=key[1], team_id=key[2], **vars(row))
-                for key, row in days.items()
-            ),
-            batch_size=2000,
-        )
-        AgentDailyRollup.objects.bulk_create(
-            (
-                AgentDailyRollup(
-                    day=key[0], channel=key[1], team_id=key[2], agent_id=key[3], **vars(row)
-                )
-                for key, row in agents.items()
-            ),
-            batch_size=2000,
-        )
-        totals: dict[tuple, _Measures] = {}
+                key = (local.date(), channel, team, agent)
+                agents.setdefault(key, _DayRow()).add(row, local.hour)
+        for (hour, channel, team, agent, tag), row in tag_rows:
+            local = hour.astimezone(zone)
+            key = (local.date(), channel, team, agent, tag)
+            tags.setdefault(key, _DayRow()).add(row, local.hour)
+        totals: dict[tuple, _DayRow] = {}
         for (day, _channel, _team, agent), row in agents.items():
-            total = totals.setdefault((day, agent), _Measures())
-            for name in ("first_replies", "resolutions", "csat_responses", "csat_good"):
-                setattr(total, name, getattr(total, name) + getattr(row, name))
-            total.first_reply_minutes += row.first_reply_minutes
-            total.resolution_minutes += row.resolution_minutes
-            merge_histogram(total.first_reply_buckets, row.first_reply_buckets)
-            merge_histogram(total.resolution_buckets, row.resolution_buckets)
-        AgentDayTotal.objects.bulk_create(
-            (
-                AgentDayTotal(day=key[0], agent_id=key[1], **vars(row))
-                for key, row in totals.items()
-            ),
-            batch_size=2000,
+            totals.setdefault((day, agent), _DayRow()).add(row, 0)
+        tag_totals: dict[tuple, _DayRow] = {}
+        for (day, channel, team, _agent, tag), row in tags.items():
+            tag_totals.setdefault((day, channel, team, tag), _DayRow()).merge(row)
+        _delete_days(first, stop)
+        _insert(DailyRollup, ("day", "channel", "team_id"), days)
+        _insert(AgentDailyRollup, ("day", "channel", "team_id", "agent_id"), agents, by="agent_id")
+        _insert(
+            TagDailyRollup, ("day", "channel", "team_id", "agent_id", "tag_id"), tags, by="tag_id"
         )
-    return len(days) + len(agents) + len(totals)
+        _insert(TagDayTotal, ("day", "channel", "team_id", "tag_id"), tag_totals, by="tag_id")
+        copy_rows(
+            AgentDayTotal,
+            ("day", "agent_id", "first_reply_buckets", "resolution_buckets", *MEASURES),
+            (
+                (day, agent, row.first_reply_buckets, row.resolution_buckets)
+                + tuple(getattr(row, name) for name in MEASURES)
+                for (day, agent), row in totals.items()
+            ),
+        )
+    return len(days) + len(agents) + len(tags) + len(totals) + len(tag_totals)
+
+
+_insert = insert_rows
 
 
 def backfill(*, since: dt.datetime | None = None, step_days: int = 31, progress=None) -> int:
-    """Fill what migration 0005 added on a history that already has its hourly rows: the day
-    rows (rebuilt a month per transaction) and the CSAT counts of the hourly rows (one
-    statement). Much cheaper than `rollups.rebuild_all` on millions of tickets, which rewrites
-    every hourly row too; gives the same rows."""
+    """Re-sum every day row from the hourly rows already there (`rebuild_rollups --days-only`),
+    a month per transaction: minutes where rebuilding the hours of millions of tickets takes
+    an hour. Gives the rows a full rebuild would when the hourly rows are current."""
     from .rollups import _first_fact
 
     first = since or _first_fact()
     if first is None:
         return 0
-    written = rebuild_days_between(
+    return rebuild_days_between(
         local_day(first), local_day(timezone.now()), step_days=step_days, progress=progress
     )
-    return written + refresh_hourly_csat(since=since)
 
 
 def rebuild_days_between(
@@ -225,55 +240,18 @@ def rebuild_days_between(
     return written
 
 
-def refresh_hourly_csat(*, since: dt.datetime | None = None) -> int:
-    """Recount the CSAT columns of the hourly rows from the responses (inserting rows for
-    hours that had ratings and nothing else); returns the rows touched."""
-    if not apps.is_installed("feedback"):
-        return 0
-    from .models import HourlyRollup
-
-    responses = apps.get_model("feedback", "SurveyResponse")._meta.db_table
-    hourly = HourlyRollup._meta.db_table
-    start = since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    hour = "date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {hourly} SET csat_responses = 0, csat_good = 0"  # noqa: S608 - names are ours
-            " WHERE hour >= %s AND csat_responses > 0",
-            [start],
-        )
-        cursor.execute(
-            f"INSERT INTO {hourly} (hour, channel, team_id, agent_id, created, first_replies,"  # noqa: S608 - names are ours, values bound
-            " first_reply_minutes, first_reply_buckets, solved, resolutions, resolution_minutes,"
-            " resolution_buckets, one_touch, reopened, csat_responses, csat_good)"
-            f" SELECT {hour}, channel, team_id, agent_id, 0, 0, 0, '{{}}', 0, 0, 0, '{{}}', 0, 0,"
-            " COUNT(*), COUNT(*) FILTER (WHERE is_good)"
-            f" FROM {responses} WHERE created_at >= %s GROUP BY 1, 2, 3, 4"
-            " ON CONFLICT (hour, channel, team_id, agent_id) DO UPDATE SET"
-            " csat_responses = EXCLUDED.csat_responses, csat_good = EXCLUDED.csat_good",
-            [start],
-        )
-        return cursor.rowcount
-
-
-def csat_rows(since: dt.datetime, until: dt.datetime) -> Iterable[tuple]:
-    """(rated at, channel, team id, agent id, good) of the CSAT responses given in
-    [since, until), as the feedback app attributed them at rating time; none without it."""
-    if not apps.is_installed("feedback"):
-        return ()
-    responses = apps.get_model("feedback", "SurveyResponse").objects
-    return (
-        responses.filter(created_at__gte=since, created_at__lt=until)
-        .values_list("created_at", "channel", "team_id", "agent_id", "is_good")
-        .iterator(chunk_size=5000)
-    )
-
-
 def first_rating() -> dt.datetime | None:
     if not apps.is_installed("feedback"):
         return None
     responses = apps.get_model("feedback", "SurveyResponse").objects
     return responses.order_by("created_at").values_list("created_at", flat=True).first()
+
+
+def rating_moments(ticket_id: int) -> list[dt.datetime]:
+    if not apps.is_installed("feedback"):
+        return []
+    responses = apps.get_model("feedback", "SurveyResponse").objects
+    return list(responses.filter(ticket_id=ticket_id).values_list("created_at", flat=True))
 
 
 def mark_rating(instance, **kwargs) -> None:

@@ -18,6 +18,10 @@ from .rollups import (
     DailyRollup,
     HourlyRollup,
     RollupDirtyHour,
+    TagClockRollup,
+    TagDailyRollup,
+    TagDayTotal,
+    TagHourlyRollup,
 )
 
 __all__ = [
@@ -37,6 +41,10 @@ __all__ = [
     "SlaClock",
     "SlaNotice",
     "SlaPolicy",
+    "TagClockRollup",
+    "TagDailyRollup",
+    "TagDayTotal",
+    "TagHourlyRollup",
     "TicketSla",
     "_public_holidays",
 ]

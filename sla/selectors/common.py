@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from django.db.models import Aggregate, FloatField, Q, QuerySet
+from django.db.models import Aggregate, FloatField, QuerySet
 from django.utils import timezone
 
-from tickets.models import Team
+from tickets.models import Tag, Team
 
 from ..models import TicketSla
 
@@ -30,8 +30,11 @@ class Period:
     until: dt.datetime  # exclusive
     channel: str = ""
     team_id: int | None = None
-    agent_id: int | None = None  # tickets the agent answered first, solved, or holds now
-    tag: str = ""
+    # The agent's work: tickets created that they answered first, tickets they solved, ratings
+    # given to them, and SLA attainment of the tickets they hold now (the per-agent table's row).
+    agent_id: int | None = None
+    tag: str = ""  # tickets carrying the tag now, when the report is drawn
+    tag_id: int | None = None  # the tag's id, looked up once per report (0: no such tag)
 
     def previous(self) -> Period:
         """The same filters over the equally long stretch just before, for comparisons."""
@@ -46,18 +49,26 @@ class Period:
         return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def measured_rows(period: Period) -> QuerySet[TicketSla]:
+def with_tag_id(period: Period) -> Period:
+    """The period with its tag's id (the rollups' key) looked up, once per report."""
+    if not period.tag or period.tag_id is not None:
+        return period
+    tag = Tag.objects.filter(name=period.tag).values_list("pk", flat=True).first()
+    return replace(period, tag_id=tag or 0)
+
+
+def measured_rows(period: Period, role: str) -> QuerySet[TicketSla]:
+    """The measured tickets a filter selects; `role` "created" or "solved" says which of the
+    agent's tickets count: those they answered first (counted at creation) or those they solved.
+    """
     rows = TicketSla.objects.all()
     if period.channel:
         rows = rows.filter(channel=period.channel)
     if period.team_id:
         rows = rows.filter(team_id_snapshot=period.team_id)
     if period.agent_id:
-        rows = rows.filter(
-            Q(first_reply_by_id=period.agent_id)
-            | Q(solved_by_id=period.agent_id)
-            | Q(ticket__assignee_id=period.agent_id)
-        )
+        agent = "first_reply_by_id" if role == "created" else "solved_by_id"
+        rows = rows.filter(**{agent: period.agent_id})
     if period.tag:
         rows = rows.filter(ticket__tags__name=period.tag)
     return rows

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..histograms import BUCKET_BOUNDS
-from ..models import AgentDailyRollup, AgentDayTotal, DailyRollup
+from ..models import AgentDailyRollup, AgentDayTotal, DailyRollup, TagDailyRollup, TagDayTotal
 from ..rollup_days import site_zone
 from . import rollup_reads
 from .common import Period
@@ -51,13 +51,13 @@ def day_range(period: Period) -> tuple[dt.date, dt.date] | None:
 
 def performance_report_from_days(period: Period) -> dict | None:
     """The same dict as performance.performance_report, or None when the day rollups do not
-    answer (a tag or agent filter, a period that is not whole site days, a small period)."""
+    answer (a period that is not whole site days, a small unfiltered period)."""
     days = day_range(period)
-    if period.tag or period.agent_id or days is None:
+    if days is None:
         return None
     sums, histograms = _sums(period, days)
     overall_sums = sums.get(("", None), {})
-    if overall_sums.get("created", 0) + overall_sums.get("solved", 0) <= rollup_reads.EXACT_LIMIT:
+    if not rollup_reads.answers(period, overall_sums):
         return None
     clocks = rollup_reads._clock_sums(period)
     before = period.previous()
@@ -97,13 +97,15 @@ def _where(period: Period, first: dt.date, stop: dt.date | None) -> tuple[str, l
     else:
         sql.append("day < %s")
         params.append(stop)
-    if period.channel:
-        sql.append("channel = %s")
-        params.append(period.channel)
-    if period.team_id:
-        sql.append("team_id = %s")
-        params.append(period.team_id)
-    return " AND ".join(sql), params
+    more, values = rollup_reads.filters(period)
+    return " AND ".join(sql + more), params + values
+
+
+def day_table(period: Period) -> str:
+    """The day rows that hold the filter's keys: per tag, per agent, or per channel and team."""
+    if period.tag:  # summed over agents unless one is asked for
+        return (TagDailyRollup if period.agent_id else TagDayTotal)._meta.db_table
+    return (AgentDailyRollup if period.agent_id else DailyRollup)._meta.db_table
 
 
 def _bucket_sums() -> list[str]:
@@ -140,7 +142,7 @@ def _sums(
     sql = (
         f"SELECT {rollup_reads._keys(groups, overall_only)}, "  # noqa: S608 - names are ours, values bound
         + ", ".join([f"COALESCE(SUM({c}), 0)" for c in COUNTERS] + _bucket_sums())
-        + f" FROM {DailyRollup._meta.db_table} WHERE {where}"
+        + f" FROM {day_table(period)} WHERE {where}"
         + f" GROUP BY GROUPING SETS ({rollup_reads._grouping_sets(groups, overall_only)})"
     )
     with connection.cursor() as cursor:
@@ -167,9 +169,14 @@ def _previous(before: Period) -> tuple[dict, dict]:
 
 def _agent_sums(period: Period, days: tuple[dt.date, dt.date]) -> tuple[dict, dict]:
     where, params = _where(period, *days)
-    # Without a channel or team filter the day × agent totals answer from a tenth of the rows.
-    filtered = period.channel or period.team_id
-    table = (AgentDailyRollup if filtered else AgentDayTotal)._meta.db_table
+    # Without a filter the day × agent totals answer from a tenth of the rows; a tag filter
+    # reads the tag's rows (keyed by agent too).
+    if period.tag:
+        table = TagDailyRollup._meta.db_table
+    elif period.channel or period.team_id or period.agent_id:
+        table = AgentDailyRollup._meta.db_table
+    else:
+        table = AgentDayTotal._meta.db_table
     sql = (
         "SELECT agent_id, "  # noqa: S608 - names are ours, values bound
         + ", ".join([f"COALESCE(SUM({c}), 0)" for c in AGENT_COUNTERS] + _bucket_sums())
@@ -192,7 +199,7 @@ def _per_day(period: Period, days: tuple[dt.date, dt.date]):
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT day, SUM(created), SUM(solved), {hours}"  # noqa: S608 - names are ours, values bound
-            f" FROM {DailyRollup._meta.db_table} WHERE {where} GROUP BY day ORDER BY day",
+            f" FROM {day_table(period)} WHERE {where} GROUP BY day ORDER BY day",
             params,
         )
         rows = cursor.fetchall()
@@ -213,7 +220,7 @@ def _opening_backlog(period: Period, first: dt.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(created), 0) - COALESCE(SUM(solved), 0)"  # noqa: S608 - names are ours, values bound
-            f" FROM {DailyRollup._meta.db_table} WHERE {where}",
+            f" FROM {day_table(period)} WHERE {where}",
             params,
         )
         return int(cursor.fetchone()[0])

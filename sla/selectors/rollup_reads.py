@@ -4,10 +4,11 @@ A fixed handful of grouped queries over rollup rows, whatever the number of tick
 and counts are exact; medians and p90 are estimated from the histogram buckets (see
 sla.rollups.BUCKET_BOUNDS for their widths), interpolated inside the bucket.
 
-Not answered here (the caller falls back to the exact per-ticket path): a tag filter (tags are
-not a rollup dimension), an agent filter (it means "answered first, solved, or holds now",
-which no single agent key can express), and small periods (≤ EXACT_LIMIT tickets), whose exact
-percentiles cost no more than the estimate.
+An agent filter reads the agent's rows (HourlyRollup and ClockRollup are keyed by agent); a tag
+filter reads the per-tag tables (TagHourlyRollup, TagClockRollup, keyed by tag and agent too).
+Not answered here (the caller falls back to the exact per-ticket path): small periods
+(≤ EXACT_LIMIT tickets) without a tag or agent filter, whose exact percentiles cost no more
+than the estimate (with those filters the exact path has no index to narrow it).
 
 Raw SQL because the ORM has no GROUPING SETS: one scan answers the totals and every breakdown.
 Only our own column and table names are formatted in; every value is a bound parameter.
@@ -20,7 +21,7 @@ import datetime as dt
 from django.db import connection
 from django.utils import timezone
 
-from ..models import ClockRollup, HourlyRollup
+from ..models import ClockRollup, HourlyRollup, TagClockRollup, TagHourlyRollup
 from .common import Period
 from .shaping import backlog_of, report
 from .shaping import overall_of as _overall
@@ -32,11 +33,9 @@ GROUPS = ("channel", "team_id", "agent_id")
 def performance_report_from_rollups(period: Period) -> dict | None:
     """The same dict as performance.performance_report, or None when the rollups do not answer
     this period (see the module docstring)."""
-    if period.tag or period.agent_id:
-        return None
     sums = _sums(period)
     overall_sums = sums.get(("", None), {})
-    if overall_sums.get("created", 0) + overall_sums.get("solved", 0) <= EXACT_LIMIT:
+    if not answers(period, overall_sums):
         return None
     histograms = _histograms(period)
     clocks = _clock_sums(period)
@@ -73,7 +72,40 @@ def performance_report_from_rollups(period: Period) -> dict | None:
     )
 
 
+def answers(period: Period, overall_sums: dict) -> bool:
+    """Whether rollups should answer: always with a tag or agent filter, else above the limit."""
+    if period.tag or period.agent_id:
+        return True
+    return overall_sums.get("created", 0) + overall_sums.get("solved", 0) > EXACT_LIMIT
+
+
 # ------------------------------------------------------------------------------ queries
+
+
+def hourly_table(period: Period) -> str:
+    return (TagHourlyRollup if period.tag else HourlyRollup)._meta.db_table
+
+
+def clock_table(period: Period) -> str:
+    return (TagClockRollup if period.tag else ClockRollup)._meta.db_table
+
+
+def filters(period: Period) -> tuple[list[str], list]:
+    """The channel, team, agent and tag conditions every rollup table shares."""
+    sql, params = [], []
+    if period.channel:
+        sql.append("channel = %s")
+        params.append(period.channel)
+    if period.team_id:
+        sql.append("team_id = %s")
+        params.append(period.team_id)
+    if period.agent_id:
+        sql.append("agent_id = %s")
+        params.append(period.agent_id)
+    if period.tag:
+        sql.append("tag_id = %s")
+        params.append(period.tag_id or 0)
+    return sql, params
 
 
 def _where(period: Period, *, from_start: bool = True) -> tuple[str, list]:
@@ -82,13 +114,8 @@ def _where(period: Period, *, from_start: bool = True) -> tuple[str, list]:
         sql, params = ["hour >= %s", "hour < %s"], [period.since, period.until]
     else:
         sql, params = ["hour < %s"], [period.since]
-    if period.channel:
-        sql.append("channel = %s")
-        params.append(period.channel)
-    if period.team_id:
-        sql.append("team_id = %s")
-        params.append(period.team_id)
-    return " AND ".join(sql), params
+    more, values = filters(period)
+    return " AND ".join(sql + more), params + values
 
 
 def _grouping_sets(groups: tuple[str, ...], overall_only: bool, extra: str = "") -> str:
@@ -125,7 +152,7 @@ def _sums(period: Period, *, overall_only: bool = False) -> dict[tuple, dict]:
     sql = (
         f"SELECT {_keys(GROUPS, overall_only)}, "  # noqa: S608 - names are ours, values bound
         + ", ".join(f"COALESCE(SUM({c}), 0)" for c in columns)
-        + f" FROM {HourlyRollup._meta.db_table} WHERE {where}"
+        + f" FROM {hourly_table(period)} WHERE {where}"
         + f" GROUP BY GROUPING SETS ({_grouping_sets(GROUPS, overall_only)})"
     )
     with connection.cursor() as cursor:
@@ -141,7 +168,7 @@ def _histograms(period: Period, *, overall_only: bool = False) -> dict[tuple, di
     sql = (
         f"SELECT {_keys(GROUPS, overall_only)}, h.measure, h.bucket,"  # noqa: S608 - names are ours, values bound
         " SUM(h.n)"
-        f" FROM {HourlyRollup._meta.db_table} r CROSS JOIN LATERAL ("
+        f" FROM {hourly_table(period)} r CROSS JOIN LATERAL ("
         "  SELECT 'first_reply' AS measure, n, bucket"
         "  FROM unnest(r.first_reply_buckets) WITH ORDINALITY AS f(n, bucket) WHERE n > 0"
         "  UNION ALL SELECT 'resolution', n, bucket"
@@ -164,7 +191,7 @@ def _clock_sums(period: Period, *, overall_only: bool = False) -> dict[tuple, di
     groups = ("metric", "channel", "team_id")
     sql = (
         f"SELECT {_keys(groups, overall_only)}, SUM(met), SUM(breached)"  # noqa: S608 - names are ours, values bound
-        f" FROM {ClockRollup._meta.db_table} WHERE {where}"
+        f" FROM {clock_table(period)} WHERE {where}"
         f" GROUP BY GROUPING SETS ({_grouping_sets(groups, overall_only)})"
     )
     with connection.cursor() as cursor:
@@ -180,7 +207,7 @@ def _by_hour(period: Period) -> list[tuple[dt.datetime, int, int]]:
     where, params = _where(period)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT hour, SUM(created), SUM(solved) FROM {HourlyRollup._meta.db_table}"  # noqa: S608 - names are ours, values bound
+            f"SELECT hour, SUM(created), SUM(solved) FROM {hourly_table(period)}"  # noqa: S608 - names are ours, values bound
             f" WHERE {where} GROUP BY hour ORDER BY hour",
             params,
         )
@@ -194,7 +221,7 @@ def _opening_backlog(period: Period) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(created), 0) - COALESCE(SUM(solved), 0)"  # noqa: S608 - names are ours, values bound
-            f" FROM {HourlyRollup._meta.db_table} WHERE {where}",
+            f" FROM {hourly_table(period)} WHERE {where}",
             params,
         )
         return int(cursor.fetchone()[0])

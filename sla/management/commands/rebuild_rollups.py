@@ -2,9 +2,11 @@
 the stored per-ticket measurements and CSAT responses (after the migration, a restore, or
 deleting tickets). A day per transaction; the dashboards stay readable meanwhile.
 
-`--days-only` fills only what migration 0005 added (the day rollups and the hourly rows' CSAT
-counts) on a history whose hourly rows are already current: minutes instead of the hours a
-full rebuild of millions of tickets takes on a busy machine."""
+After migration 0007 (the per-tag tables, the assignee of clock rows, the agent day rows'
+counters) run it without `--days-only` once: that fills the tag rows.
+
+`--days-only` re-sums only the day rollups from the hourly rows already there (after a change
+of TIME_ZONE, say): minutes instead of the hour a full rebuild of millions of tickets takes."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days-only",
             action="store_true",
-            help="Only the day rollups and the hourly CSAT counts (after migration 0005).",
+            help="Only re-sum the day rollups from the hourly rows already there.",
         )
 
     def handle(self, *args, since: str | None = None, days_only: bool = False, **options) -> None:
