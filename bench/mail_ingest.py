@@ -7,9 +7,12 @@ The path is exactly the IMAP/POP3 poller's: a fetched batch (`--batch`, default 
 poller fetches) is stored raw with one INSERT in the poller's transaction
 (`inbound_batch.record_raw_mails`), then its one task processes the batch in one transaction
 (parse, loop screening, customer, thread, ticket, attachments, SLA, automations, live
-publish). `--batch 0` is the one-mail-at-a-time path (`record_raw_mail`, then a task per mail,
-as `manage.py ingest_mail` and the webhooks still do). Run inline here, in this one process,
-as one worker process would; `--profile FILE` writes a pyinstrument profile of the ingest.
+publish) — `manage.py ingest_mail` and the inbound-mail webhooks store and file the same way.
+`--batch 0` is the one-mail-at-a-time path (`record_raw_mail`, then a task per mail: what the
+retry sweep, `replay_inbound` and a batch that failed together fall back to). Run inline here,
+in this one process, as one worker process would; `--profile FILE` writes a pyinstrument
+profile of the ingest. CPU is reported for both sides: this process (`process_time`) and the
+PostgreSQL backend serving it (from /proc), so a change that moves work into SQL shows.
 The search vector is refreshed by the batched task of tickets.search_queue a moment later (on
 the `default` queue): here it runs after the mails, in this same process, and is reported
 separately and as part of "including indexing".
@@ -100,10 +103,38 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
+class _Backend:
+    """CPU time of this connection's PostgreSQL backend process, read from /proc (the server
+    runs on this machine): pg_stat_statements is not installed, and this also counts what
+    statements cost outside their execution (parse, commit, WAL)."""
+
+    def __init__(self, connection) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu_seconds(self) -> float | None:
+        try:
+            fields = self.path.read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+
+
+def _per_mail(seconds: float | None, mails: int) -> float | None:
+    return None if seconds is None else round(seconds * 1000 / mails, 2)
+
+
 def main() -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=int(os.environ.get("BENCH_MAILS", "1000")))
     parser.add_argument("--profile", help="write a pyinstrument text profile of the ingest here")
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="time each step and each ticket_changed receiver (bench/mail_ingest_phases.py)",
+    )
     parser.add_argument(
         "--batch",
         type=int,
@@ -153,12 +184,19 @@ def main() -> dict:
         queries += 1
         return execute(sql, params, many, context)
 
+    backend = _Backend(connection)
     first_event = InboundEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     first_ticket = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     per_mail: list[float] = []
     # The debounced refresh task is held back until the burst is in, as its countdown would.
     schedule, search_queue._schedule = search_queue._schedule, lambda: None
     try:
+        phases = None
+        if args.phases:
+            from bench.mail_ingest_phases import Phases
+
+            phases = Phases()
+            phases.install()
         profiler = None
         if args.profile:
             from pyinstrument import Profiler
@@ -167,6 +205,7 @@ def main() -> dict:
             profiler.start()
         with connection.execute_wrapper(count):
             cpu = time.process_time()
+            backend_cpu = backend.cpu_seconds()
             start = time.perf_counter()
             if args.batch <= 0:
                 for raw in mails:
@@ -183,13 +222,18 @@ def main() -> dict:
                 per_mail += [(time.perf_counter() - began) * 1000 / len(chunk)] * len(chunk)
             ingest_seconds = time.perf_counter() - start
             ingest_cpu = time.process_time() - cpu
+            ingest_backend_cpu = backend.cpu_seconds() - backend_cpu
             ingest_queries = queries
             if profiler is not None:
                 profiler.stop()
                 Path(args.profile).write_text(profiler.output_text(unicode=True, show_all=False))
             start = time.perf_counter()
+            backend_cpu = backend.cpu_seconds()
+            index_cpu = time.process_time()
             indexed = search_queue.drain_search_queue()
             index_seconds = time.perf_counter() - start
+            index_cpu = time.process_time() - index_cpu
+            index_backend_cpu = backend.cpu_seconds() - backend_cpu
     finally:
         search_queue._schedule = schedule
 
@@ -209,13 +253,22 @@ def main() -> dict:
         "p50_ms": round(percentile(per_mail, 50), 2),
         "p99_ms": round(percentile(per_mail, 99), 2),
         "cpu_ms_per_mail": round(ingest_cpu * 1000 / args.mails, 2),
+        # The PostgreSQL backend serving this worker (user + system time from /proc; None
+        # when the server runs elsewhere): the other half of what a mail costs the machine.
+        "pg_backend_cpu_ms_per_mail": _per_mail(ingest_backend_cpu, args.mails),
+        "total_cpu_ms_per_mail": _per_mail(
+            None if ingest_backend_cpu is None else ingest_cpu + ingest_backend_cpu, args.mails
+        ),
         "queries_per_mail": round(ingest_queries / args.mails, 1),
         "index_batch": {
             "tickets": indexed,
             "seconds": round(index_seconds, 2),
             "queries": queries - ingest_queries,
+            "cpu_ms_per_mail": round(index_cpu * 1000 / args.mails, 2),
+            "pg_backend_cpu_ms_per_mail": _per_mail(index_backend_cpu, args.mails),
         },
         "parse_only_per_second": round(args.mails / parse_seconds, 1),
+        "phases_per_mail": phases.report(args.mails) if phases else None,
         "processed": processed,
         "not_processed": events.exclude(status=InboundStatus.PROCESSED).count(),
         "tickets_unindexed": new_tickets.filter(search_vector__isnull=True).count(),
@@ -232,12 +285,15 @@ def main() -> dict:
         f"{args.mails} mails ({results['megabytes']} MB, 1 in {MEGABYTE_EVERY} with 1 MB): "
         f"{results['per_worker_per_second']} mails/s per worker end to end "
         f"(p50 {results['p50_ms']} ms, p99 {results['p99_ms']} ms, "
-        f"{results['cpu_ms_per_mail']} ms CPU, {results['queries_per_mail']} queries a mail); "
+        f"{results['cpu_ms_per_mail']} ms CPU + {results['pg_backend_cpu_ms_per_mail']} ms "
+        f"PostgreSQL CPU, {results['queries_per_mail']} queries a mail); "
         f"{results['per_worker_per_second_including_index']} mails/s including the batched "
         f"search refresh ({indexed} tickets in {results['index_batch']['seconds']} s); "
         f"parse alone {results['parse_only_per_second']} mails/s; processed {processed}, "
         f"other {results['not_processed']}"
     )
+    for step, cost in (results["phases_per_mail"] or {}).items():
+        print(f"  {step:60s} {cost['wall_ms']:7.2f} ms wall {cost['cpu_ms']:7.2f} ms CPU a mail")
     media.cleanup()
     return results
 

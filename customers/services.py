@@ -8,6 +8,7 @@ relations, so tickets (or anything added later) follow without this module namin
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -60,6 +61,56 @@ def identity_resolve(*, kind: str, handle: str, display_name: str = "") -> Ident
     if created is not None:
         return created
     return Identity.objects.select_related("customer").get(kind=kind, handle=handle)
+
+
+def identities_resolve(
+    senders: Sequence[tuple[str, str, str]],
+) -> dict[tuple[str, str], Identity]:
+    """`identity_resolve` for many (kind, handle, display_name) at once — an inbound batch:
+    every known sender in ONE SELECT; each first contact (and each nameless customer named)
+    exactly as `identity_resolve` does it. Keyed by (kind, normalized handle); a sender listed
+    twice is resolved once (the first display name wins, as one-by-one would)."""
+    wanted: dict[tuple[str, str], str] = {}
+    for kind, handle, display_name in senders:
+        wanted.setdefault((kind, normalize_handle(kind, handle)), display_name)
+    if not wanted:
+        return {}
+    using = router.db_for_read(Identity)
+    connection = connections[using]
+    kinds, handles = zip(*wanted, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _known_identities_sql(connection.ops.quote_name), [list(kinds), list(handles)]
+        )
+        rows = cursor.fetchall()
+    split = len(Identity._meta.concrete_fields)
+    found: dict[tuple[str, str], Identity] = {}
+    for row in rows:
+        identity = _from_row(Identity, using, row[:split])
+        identity.customer = _from_row(Customer, using, row[split:])
+        found[(identity.kind, identity.handle)] = identity
+    for (kind, handle), display_name in wanted.items():
+        identity = found.get((kind, handle))
+        if identity is not None:
+            if display_name and not identity.customer.name:  # as identity_resolve names it
+                identity.customer.name = display_name[:200]
+                identity.customer.save(update_fields=["name", "updated_at"])
+                customer_changed.send(sender=Customer, customer=identity.customer, reason="renamed")
+            continue
+        found[(kind, handle)] = _identity_first_contact(
+            kind=kind, handle=handle, display_name=display_name[:200]
+        ) or Identity.objects.select_related("customer").get(kind=kind, handle=handle)
+    return found
+
+
+@functools.cache
+def _known_identities_sql(qn) -> str:
+    one = _known_identity_sql(qn)
+    where = one.index(" WHERE ")
+    return (
+        f"{one[:where]} WHERE (i.{qn('kind')}, i.{qn('handle')}) IN "  # noqa: S608 - identifiers from the models
+        "(SELECT * FROM unnest(%s::text[], %s::text[]))"
+    )
 
 
 def _identity_known(kind: str, handle: str) -> Identity | None:

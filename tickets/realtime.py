@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -29,18 +30,32 @@ def publish(event_type: str, **data: Any) -> None:
     transaction.on_commit(lambda: _send(event))
 
 
+def publish_many(events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """`publish` for many (event_type, data) at once — an inbound batch: one hook after commit
+    and one hand-over to the publisher's loop for all of them; every event still goes out, in
+    order, as its own `publish` would have sent it."""
+    batch = [{"v": EVENT_VERSION, "type": event_type, **data} for event_type, data in events]
+    if batch:
+        transaction.on_commit(lambda: _send_all(batch))
+
+
 def _send(event: dict[str, Any]) -> None:
+    _send_all([event])
+
+
+def _send_all(events: list[dict[str, Any]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "agent.event", "event": event}
+    messages = [{"type": "agent.event", "event": event} for event in events]
     try:
         if _in_event_loop():
-            async_to_sync(layer.group_send)(AGENTS_GROUP, message)
+            for message in messages:
+                async_to_sync(layer.group_send)(AGENTS_GROUP, message)
         else:
-            _publisher().send(layer, message)
+            _publisher().send(layer, *messages)
     except Exception:  # noqa: BLE001 - see publish(): the write already happened
-        log.warning("could not publish %s", event.get("type"), exc_info=True)
+        log.warning("could not publish %s", events[0].get("type"), exc_info=True)
 
 
 def _in_event_loop() -> bool:
@@ -68,18 +83,19 @@ class _Publisher:
             target=self.loop.run_forever, name="realtime-publisher", daemon=True
         ).start()
 
-    def send(self, layer, message: dict[str, Any]) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._send(layer, message), self.loop)
+    def send(self, layer, *messages: dict[str, Any]) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._send(layer, messages), self.loop)
         future.result(timeout=SEND_TIMEOUT)
 
-    async def _send(self, layer, message: dict[str, Any]) -> None:
+    async def _send(self, layer, messages) -> None:
         if layer is not self.layer:  # settings changed (tests): drop the old layer's sockets
             old, self.layer = self.layer, layer
             loop_layer = getattr(old, "_layers", {}).pop(self.loop, None)
             if loop_layer is not None:
                 with contextlib.suppress(Exception):
                     await loop_layer.flush()
-        await layer.group_send(AGENTS_GROUP, message)
+        for message in messages:
+            await layer.group_send(AGENTS_GROUP, message)
 
 
 SEND_TIMEOUT = 5.0

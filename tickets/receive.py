@@ -66,24 +66,15 @@ def receive_message(incoming: IncomingMessage, *, index_later: bool = False) -> 
 
 def receive_batch(incomings: Sequence[IncomingMessage]) -> list[Message | None]:
     """File many inbound messages in the caller's transaction, in order; search indexing is
-    batched after commit. One query finds those already stored (returned as they are); no
-    savepoint per message, so any error — a concurrent copy winning a unique constraint
-    included — propagates and the caller must roll back the whole transaction (then file
-    each message alone with `receive_message`)."""
-    known: dict[tuple[str, str], Message] = {}
-    for channel in {m.channel for m in incomings}:
-        ids = [m.external_id for m in incomings if m.channel == channel and m.external_id]
-        known.update(((channel, key), found) for key, found in _known(channel, ids).items())
-    stored: list[Message | None] = []
-    for incoming in incomings:
-        key = (incoming.channel, incoming.external_id)
-        message = known.get(key) if incoming.external_id else None
-        if message is None:
-            message = _store_incoming(incoming, index_later=True)
-            if message is not None and incoming.external_id:
-                known[key] = message  # the same message twice in one batch: filed once
-        stored.append(message)
-    return stored
+    batched after commit. Returns what `receive_message` would return for each (a message
+    stored before comes back as it is; None for a blocked sender). Set-wise: one statement
+    per step for the whole batch (tickets.receive_bulk). No savepoint per message, so any
+    error — a concurrent copy winning a unique constraint included — propagates and the
+    caller must roll back the whole transaction (then file each message alone with
+    `receive_message`)."""
+    from .receive_bulk import receive_batch as file_together
+
+    return file_together(incomings)
 
 
 def _known(channel: str, external_ids: Sequence[str]) -> dict[str, Message]:

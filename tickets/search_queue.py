@@ -68,6 +68,27 @@ def ticket_search_refresh_later(ticket_id: int) -> None:
     transaction.on_commit(lambda: _mark(ticket_id))
 
 
+def tickets_search_refresh_later(ticket_ids: list[int]) -> None:
+    """`ticket_search_refresh_later` for many tickets (an inbound batch): one hook after
+    commit, every mark in one pipelined round trip to Redis."""
+    if ticket_ids:
+        transaction.on_commit(lambda: _mark_all(list(dict.fromkeys(ticket_ids))))
+
+
+def _mark_all(ticket_ids: list[int]) -> None:
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for ticket_id in ticket_ids:
+            pipe.eval(_MARK, 3, *_keys(), ticket_id, SCHEDULED_FLAG_TTL)
+        firsts = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("search queue unavailable (%s): indexing %d inline", exc, len(ticket_ids))
+        tickets_search_refresh(ticket_ids)
+        return
+    if any(firsts):
+        _schedule()
+
+
 def _mark(ticket_id: int) -> None:
     try:
         first = _redis().eval(_MARK, 3, *_keys(), ticket_id, SCHEDULED_FLAG_TTL)

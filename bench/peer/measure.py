@@ -211,6 +211,9 @@ def main() -> None:
         },
     )
     results = {"import": import_mails(queue)}
+    if os.environ.get("PEER_IMPORT_ONLY"):  # run.py --import-only: the pages are kept as were
+        print(json.dumps(results))
+        return
     long_ticket = load_tickets(queue)
     results["tickets_loaded"] = Ticket.objects.count()
     results.update(pages(long_ticket))

@@ -6,7 +6,7 @@ Exact commands (from the repository root, with Madoguchi's environment):
     export DATABASE_URL='postgres://postgres@%2Fwork%2Fmain%2Fvar%2Fpg/<db>'  # as for the app
     export REDIS_URL='unix:///work/main/var/redis/redis.sock?db=<n>'
     .venv/bin/python bench/peer/run.py [--mails 1000] [--tickets 10000] [--requests 60]
-                                       [--skip-ours]
+                                       [--skip-ours] [--import-only]
 
 What it does, step by step:
 1. `python3.11 -m venv var/peer-venv` and `var/peer-venv/bin/pip install django-helpdesk==2.6.1
@@ -20,6 +20,8 @@ What it does, step by step:
    polling calls per mail), then loads --tickets tickets and times its ticket list page
    (HTML + the DataTables JSON with the rows) and the detail page of a 100-follow-up ticket
    with the Django test client, as bench/run.py times ours.
+   With --import-only it stops after the import (the page numbers in bench/peer.json are
+   kept from the last full run).
 5. Ratios against ours: mail import from this run; pages from bench/results.json (bench/run.py),
    when it exists. A ratio above 1 means Madoguchi is that many times faster.
 """
@@ -95,6 +97,11 @@ def main() -> dict:
     parser.add_argument("--tickets", type=int, default=10000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--skip-ours", action="store_true")
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="measure the mail import only; the page numbers of bench/peer.json stay as they were",
+    )
     args = parser.parse_args()
 
     python = ensure_venv()
@@ -113,6 +120,7 @@ def main() -> dict:
         "PEER_MAILS": str(args.mails),
         "PEER_TICKETS": str(args.tickets),
         "PEER_REQUESTS": str(args.requests),
+        "PEER_IMPORT_ONLY": "1" if args.import_only else "",
         "PEER_MEDIA_ROOT": str(ROOT / "var" / "peer-media"),
         "DJANGO_SETTINGS_MODULE": "peer_settings",
         "PYTHONPATH": str(HERE),
@@ -126,6 +134,9 @@ def main() -> dict:
         text=True,
     )
     peer = json.loads(done.stdout.strip().splitlines()[-1])
+    if args.import_only:
+        earlier = json.loads((ROOT / "bench" / "peer.json").read_text())["peer"]
+        peer = {**earlier, **peer}
 
     ours_pages = {}
     results_file = ROOT / "bench" / "results.json"

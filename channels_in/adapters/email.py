@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 from typing import TYPE_CHECKING
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from ..mail import followers, screening
@@ -35,6 +36,39 @@ class EmailAdapter:
         # Its To/Cc people follow the ticket `receive_message` files it on.
         followers.expect_participants(incoming, msg, charset_hints(msg))
         return [incoming]
+
+    def parse_many(self, events: list[InboundEvent]) -> list[list[IncomingMessage] | Exception]:
+        """`parse` for a batch, in order: each event's messages, or the exception its `parse`
+        would have raised (`InboundSettled` included). The storm counts of the whole batch
+        are one Redis round trip. A database error is raised: the transaction is broken."""
+        outcomes: list[list[IncomingMessage] | Exception] = []
+        counted = []  # (position, event, msg, incoming) of mails the storm check counts
+        staged = []
+        for event in events:
+            try:
+                raw = bytes(event.payload)
+                msg, incoming = read_mail(raw)
+                counts, automation = screening.screen_before_storm(event, msg, incoming, raw)
+            except DatabaseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the event's own outcome
+                outcomes.append(exc)
+                continue
+            outcomes.append([incoming])
+            staged.append((len(outcomes) - 1, event, msg, incoming, counts, automation))
+            if counts:
+                counted.append((event, incoming.handle))
+        storms = iter(screening.count_from_senders(counted))
+        for position, event, msg, incoming, counts, automation in staged:
+            try:
+                if counts:
+                    screening.screen_storm(event, incoming, automation, next(storms))
+                followers.expect_participants(incoming, msg, charset_hints(msg))
+            except DatabaseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the event's own outcome
+                outcomes[position] = exc
+        return outcomes
 
     def deliver(self, delivery: OutboundDelivery) -> str:
         mail = build_reply(delivery.message, recipient=delivery.recipient, cc=delivery.cc or [])

@@ -7,6 +7,7 @@ as raw 8-bit text; all three are decoded here with the forgiving charset rules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,14 @@ def parse_params(raw: str | None, *, hints: Sequence[str] = ()) -> HeaderParams:
     """`text/plain; charset="x"; name*0*=…` → value 'text/plain' and decoded parameters."""
     if not raw:
         return HeaderParams()
+    # The same Content-Type is read a dozen times while one mail is parsed (charset hints,
+    # body or attachment, file name): decoded once, handed out as a copy of its own.
+    found = _parse_params(raw, tuple(hints))
+    return HeaderParams(value=found.value, params=dict(found.params))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_params(raw: str, hints: tuple[str, ...]) -> HeaderParams:
     main, _, rest = raw.partition(";")
     sections: dict[str, dict[int, tuple[str, bool]]] = {}
     for match in _PARAM.finditer(rest):

@@ -42,8 +42,19 @@ AUTOMATED = "automated"  # event.headers key: why no automation may answer this 
 def screen(event: InboundEvent, msg: Message, incoming: IncomingMessage, raw: bytes) -> None:
     """Raise `InboundSettled` for mail that must not become a message; mark the event of
     machine-written mail that may. Records what it found in `event.headers`."""
+    counts, automation = screen_before_storm(event, msg, incoming, raw)
+    if counts:
+        screen_storm(event, incoming, automation, _count_from_sender(event, incoming.handle))
+
+
+def screen_before_storm(
+    event: InboundEvent, msg: Message, incoming: IncomingMessage, raw: bytes
+) -> tuple[bool, loops.Automation | None]:
+    """`screen` up to the storm count, which a batch takes for all its mails in one round
+    trip (`count_from_senders`) and hands to `screen_storm`: (whether the mail is counted,
+    the automation found in it). Raises `InboundSettled` as `screen` does."""
     if event.headers.get(RELEASED):
-        return
+        return False, None
     bounce = loops.read_bounce(msg, raw, sender=incoming.handle, subject=incoming.subject)
     if bounce is not None:
         _settle_bounce(event, bounce)
@@ -61,7 +72,17 @@ def screen(event: InboundEvent, msg: Message, incoming: IncomingMessage, raw: by
             _("Automatic mail (%(kind)s, %(reason)s): kept, no ticket, no reply.")
             % {"kind": automation.kind, "reason": automation.reason},
         )
-    count, limit, window = _count_from_sender(event, incoming.handle)
+    return True, automation
+
+
+def screen_storm(
+    event: InboundEvent,
+    incoming: IncomingMessage,
+    automation: loops.Automation | None,
+    counted: tuple[int, int, int],
+) -> None:
+    """The rest of `screen`, with the sender's count (count, limit, window) taken."""
+    count, limit, window = counted
     if count > limit:
         raise InboundSettled(
             InboundStatus.HELD,
@@ -144,22 +165,29 @@ def bounced_delivery(original_ids: tuple[str, ...]) -> OutboundDelivery | None:
 
 def own_addresses() -> frozenset[str]:
     """The support address, the sender we reply from, and every mailbox we import from."""
-    found = {
-        parseaddr(value)[1].lower()
-        for value in (
-            settings.SUPPORT_EMAIL,
-            settings.DEFAULT_FROM_EMAIL,
-            getattr(settings, "SERVER_EMAIL", ""),
-            *getattr(settings, "MAIL_OWN_ADDRESSES", ()),
+    found = set(
+        _addresses_of(
+            (
+                settings.SUPPORT_EMAIL,
+                settings.DEFAULT_FROM_EMAIL,
+                getattr(settings, "SERVER_EMAIL", ""),
+                *getattr(settings, "MAIL_OWN_ADDRESSES", ()),
+            )
         )
-        if value
-    }
+    )
     usernames = remembered(  # once per worker snapshot, not per mail (tickets.config_snapshot)
         "channels_in.mailbox_usernames",
         lambda: list(MailAccount.objects.values_list("username", flat=True)),
     )
     found.update(name.lower() for name in usernames if "@" in name)
     return frozenset(address for address in found if "@" in address)
+
+
+@functools.lru_cache(maxsize=16)
+def _addresses_of(values: tuple[str, ...]) -> frozenset[str]:
+    """The addresses in these settings values, parsed once per distinct set of values (asked
+    twice per inbound mail: the screen and the followers)."""
+    return frozenset(parseaddr(value)[1].lower() for value in values if value)
 
 
 # --- storms -------------------------------------------------------------------------------
@@ -171,30 +199,44 @@ def _redis() -> redis.Redis:
 
 
 def _count_from_sender(event: InboundEvent, address: str) -> tuple[int, int, int]:
-    """How many mails this sender's address sent in the window ending at this one.
+    return count_from_senders([(event, address)])[0]
+
+
+def count_from_senders(mails: list[tuple[InboundEvent, str]]) -> list[tuple[int, int, int]]:
+    """For each (event, sender address), in order: how many mails that address sent in the
+    window ending at this one, with the limit and the window — (count, limit, window).
 
     Counted per event id in a sorted set scored by arrival time, so a retried or replayed
-    event counts once and at the time it really arrived. Redis down: no storm protection
-    rather than no mail."""
+    event counts once and at the time it really arrived. One pipelined round trip for all
+    of them; each mail's commands run in order, so a mail sees exactly the mails before it,
+    as one round trip per mail would. Redis down: no storm protection rather than no mail."""
     limit = int(getattr(settings, "MAIL_RATE_LIMIT", RATE_LIMIT_DEFAULT))
     window = int(getattr(settings, "MAIL_RATE_WINDOW_SECONDS", RATE_WINDOW_DEFAULT))
-    arrived = (event.received_at or timezone.now()).timestamp()
-    sender = hashlib.sha256(address.lower().encode()).hexdigest()[:32]
-    key = f"madoguchi:mail-rate:{settings.DATABASES['default']['NAME']}:{sender}"
+    if not mails:
+        return []
+    now = timezone.now().timestamp()
     try:
-        pipe = _redis().pipeline()
-        pipe.zadd(key, {str(event.pk): arrived})
-        pipe.zremrangebyscore(key, "-inf", timezone.now().timestamp() - 2 * window)
-        pipe.zrangebyscore(key, arrived - window, arrived)
-        pipe.expire(key, 2 * window)
-        members = pipe.execute()[2]
+        pipe = _redis().pipeline(transaction=False)
+        for event, address in mails:
+            arrived = (event.received_at or timezone.now()).timestamp()
+            sender = hashlib.sha256(address.lower().encode()).hexdigest()[:32]
+            key = f"madoguchi:mail-rate:{settings.DATABASES['default']['NAME']}:{sender}"
+            pipe.zadd(key, {str(event.pk): arrived})
+            pipe.zremrangebyscore(key, "-inf", now - 2 * window)
+            pipe.zrangebyscore(key, arrived - window, arrived)
+            pipe.expire(key, 2 * window)
+        replies = pipe.execute()
     except redis.RedisError as exc:
         log.warning("mail rate limit unavailable: %s", exc)
-        return 0, limit, window
-    count = len(members)
-    if count > limit:
-        # Over the limit: count only events that exist (one whose transaction rolled back
-        # left its id in Redis), before holding anyone's mail.
-        ids = [int(member) for member in members]
-        count = InboundEvent.objects.filter(pk__in=ids, kind="email").count()
-    return count, limit, window
+        return [(0, limit, window)] * len(mails)
+    counted = []
+    for position in range(len(mails)):
+        members = replies[position * 4 + 2]
+        count = len(members)
+        if count > limit:
+            # Over the limit: count only events that exist (one whose transaction rolled
+            # back left its id in Redis), before holding anyone's mail.
+            ids = [int(member) for member in members if member.isdigit()]  # never "None"
+            count = InboundEvent.objects.filter(pk__in=ids, kind="email").count()
+        counted.append((count, limit, window))
+    return counted

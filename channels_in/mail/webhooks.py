@@ -1,7 +1,7 @@
 """Inbound mail pushed by an email service provider, through django-anymail's inbound views.
 
 Anymail checks the provider's signature (Mailgun) or the shared basic-auth secret (Postmark,
-SendGrid, Amazon SES, whose SNS signature `sns` checks on top); then the mail's raw MIME is stored with `record_raw_mail`, exactly as a mail
+SendGrid, Amazon SES, whose SNS signature `sns` checks on top); then the mail's raw MIME is stored with `inbound_batch.store_raw_mails`, exactly as a mail
 fetched over IMAP or piped into `manage.py ingest_mail`, and processed the same way.
 
 Settings (anymail's own names): `ANYMAIL = {"WEBHOOK_SECRET": "user:password",
@@ -31,7 +31,7 @@ from django.http import HttpRequest, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import services
+from .. import inbound_batch
 from . import sns
 
 log = logging.getLogger(__name__)
@@ -49,15 +49,17 @@ class _RawMimeInbound:
         return event.message.as_bytes()
 
     def store(self, request: HttpRequest) -> list[int]:
+        """The post's mails stored in one INSERT (a duplicate gives the id stored before),
+        then filed by one task, as a mailbox batch is."""
         self.run_validators(request)
-        stored = []
+        raws = []
         for event in self.parse_events(request):
             raw = self.raw_mime(request, event)
             if not raw.strip():
                 raise ValueError("the provider sent an empty mail")
-            inbound, _created = services.record_raw_mail(raw, source=f"webhook:{self.esp_key}")
-            stored.append(inbound.pk)
-        return stored
+            raws.append(raw)
+        stored = inbound_batch.store_raw_mails(raws, source=f"webhook:{self.esp_key}")
+        return [event_id for event_id, _created in stored]
 
 
 def _form_field_bytes(request: HttpRequest, name: str) -> bytes | None:
