@@ -17,8 +17,11 @@ second one, so most messages cross processes through Redis.
   Memory per idle connection = (RSS of both processes with N idle sockets − RSS before) / N.
 - customer → agent: a visitor's `message` frame sent → the agent's inbox socket receives
   `message.created` for it (raw event stored, filed into the ticket, committed, published).
-- agent → customer: the agent's reply form (`POST /agent/tickets/<id>/reply/`, the same path
-  as the inbox page) sent → the visitor's socket receives the `message` frame.
+- agent → customer: a `reply` frame on the ticket page's chat socket (`/ws/chat/agent/<id>/`,
+  what the ticket page sends for a plain reply; `--agent-form`: the reply form,
+  `POST /agent/tickets/<id>/reply/`) sent → the visitor's socket receives the `message` frame.
+- CPU per message: the web processes', the worker's and the database backends' CPU time over
+  the step / messages sent (both directions); database transactions per message likewise.
 The steady load steps through `--rates` (messages a second, half each way), `--duration`
 seconds each on the same sockets;
 `--senders` visitors take turns (each stays under the 30-messages-a-minute visitor limit).
@@ -46,10 +49,13 @@ from bench.chat_support import (  # noqa: E402
     ORIGIN,
     ROOT,
     TARGET_P99_MS,
+    AgentInbox,
+    CpuMeter,
     Visitor,
     business_hours_off,
     business_hours_restore,
     merge_counts,
+    open_agent_chats,
     percentiles,
     prepare,
     rss_kb,
@@ -59,37 +65,6 @@ from bench.chat_support import (  # noqa: E402
     start_worker,
     tickets_for,
 )
-
-
-class AgentInbox:
-    """The agent's `/ws/agent/` socket: when each `message.created` arrived."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.created_at: dict[int, float] = {}
-        self.events = 0
-        self.closed: str | None = None
-
-    async def read(self) -> None:
-        try:
-            async for raw in self.ws:
-                self.events += 1
-                event = json.loads(raw)
-                if event.get("type") in ("message.created", "ticket.created") and event.get(
-                    "message"
-                ):
-                    self.created_at.setdefault(event["message"], time.perf_counter())
-        except Exception as exc:  # noqa: BLE001 - reported
-            self.closed = repr(exc)
-        else:
-            self.closed = f"closed {self.ws.close_code}"
-
-    async def keep_online(self) -> None:
-        # Presence forgets an agent not heard from in two minutes; with nobody online the
-        # widget asks for an email first (`profile_required`), as it should.
-        while True:
-            await asyncio.sleep(20)
-            await self.ws.send(json.dumps({"v": 1, "type": "ping"}))
 
 
 async def open_widgets(hosts: list[str], data: dict, count: int, concurrency: int):
@@ -159,10 +134,11 @@ async def warm_up(senders: list[Visitor]) -> dict[int, int]:
 
 async def steady_load(
     rate: float, duration: float, drain: float, senders: list[Visitor], ticket_of: dict,
-    inbox: AgentInbox, host: str, session: str, step: int,
+    inbox: AgentInbox, host: str, session: str, step: int, chats: dict | None, meter: CpuMeter,
 ) -> dict:  # fmt: skip
     """`rate` messages a second for `duration` seconds, alternating customer → agent (a widget
-    frame) and agent → customer (the reply form); latencies of both directions."""
+    frame) and agent → customer (a `reply` frame on the ticket page's chat socket, or with
+    `chats` None the reply form); latencies of both directions, CPU per message."""
     import httpx
 
     c2a_sent: dict[str, tuple[Visitor, float]] = {}
@@ -187,6 +163,13 @@ async def steady_load(
         nonlocal http_errors
         text = f"a2c {step}.{n} {uuid.uuid4().hex[:8]}"
         a2c_sent[text] = (visitor, time.perf_counter())
+        if chats is not None:
+            chat = chats.get(ticket_of[visitor.index])
+            try:
+                await chat.reply(text)
+            except Exception:  # noqa: BLE001 - counted
+                http_errors += 1
+            return
         try:
             response = await http.post(
                 f"/agent/tickets/{ticket_of[visitor.index]}/reply/",
@@ -198,6 +181,7 @@ async def steady_load(
         except httpx.HTTPError:
             http_errors += 1
 
+    cpu_before = await asyncio.to_thread(meter.snapshot)
     started = time.perf_counter()
     for n in range(total):
         delay = started + n * interval - time.perf_counter()
@@ -216,6 +200,7 @@ async def steady_load(
     while time.perf_counter() < deadline and not _all_arrived(c2a_sent, a2c_sent, inbox):
         await asyncio.sleep(0.5)
     await http.aclose()
+    cpu = await asyncio.to_thread(meter.since, cpu_before, max(total, 1))
 
     c2a, c2a_lost = [], 0
     for client_id, (visitor, sent) in c2a_sent.items():
@@ -244,6 +229,7 @@ async def steady_load(
             for k, v in errors_after.items()
             if v != errors_before.get(k, 0)
         },
+        "cpu_and_db": cpu,
         "customer_to_agent": {**percentiles(c2a), "not_arrived": c2a_lost},
         "agent_to_customer": {**percentiles(a2c), "not_arrived": a2c_lost},
     }
@@ -261,6 +247,7 @@ def _all_arrived(c2a_sent: dict, a2c_sent: dict, inbox: AgentInbox) -> bool:
 
 
 async def run(args: argparse.Namespace) -> dict:
+    from django.conf import settings
     from websockets.asyncio.client import connect
 
     log_dir = Path(os.environ.get("MADOGUCHI_VAR_DIR", "/tmp")) / "bench-chat"
@@ -277,7 +264,7 @@ async def run(args: argparse.Namespace) -> dict:
         "bench": "chat",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "web_processes": 2,
-        "channel_layer": "channels_redis (REDIS_URL)",
+        "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
         "tasks": "inline in the web processes" if args.eager else "one Celery worker",
         "targets": {"connections": args.connections, "rates_per_s": args.rates, "p99_ms": 50},
     }
@@ -323,6 +310,13 @@ async def run(args: argparse.Namespace) -> dict:
         ticket_of = await warm_up(visitors[: min(args.senders, held)])
         senders = [v for v in visitors if v.index in ticket_of]
         say("warm-up done:", len(senders), "chats")
+        chats = None
+        if not args.agent_form:
+            chats = await open_agent_chats(hosts, data["session"], sorted(ticket_of.values()))
+            senders = [v for v in senders if ticket_of[v.index] in chats]
+            say("agent chat sockets:", len(chats))
+        await asyncio.sleep(5)  # the warm-up's ticket follow-ups finish before the steps
+        meter = CpuMeter(pids, worker.pid if worker else None)
         result["warmup"] = {
             "chats_opened": len(senders),
             "seconds": round(time.perf_counter() - started, 2),
@@ -333,7 +327,7 @@ async def run(args: argparse.Namespace) -> dict:
                 break
             outcome = await steady_load(
                 rate, args.duration, args.drain, senders, ticket_of, inbox,
-                hosts[1], data["session"], step,
+                hosts[1], data["session"], step, chats, meter,
             )  # fmt: skip
             say(
                 f"rate {rate}/s: c2a p50 {outcome['customer_to_agent'].get('p50_ms')} "
@@ -381,6 +375,11 @@ def main() -> None:
         "--eager",
         action="store_true",
         help="run tasks inside the web processes (no worker), as the first version did",
+    )
+    parser.add_argument(
+        "--agent-form",
+        action="store_true",
+        help="agents reply with the reply form (HTTP) instead of the ticket page's chat socket",
     )
     parser.add_argument("--output", default=str(ROOT / "bench" / "chat.json"))
     args = parser.parse_args()

@@ -4,6 +4,7 @@ the widget-socket reader and the numbers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,3 +203,162 @@ def tickets_for(message_ids: dict[int, int]) -> dict[int, int]:
         Message.objects.filter(pk__in=message_ids.values()).values_list("pk", "ticket_id")
     )
     return {index: tickets[mid] for index, mid in message_ids.items() if mid in tickets}
+
+
+class AgentInbox:
+    """The agent's `/ws/agent/` socket: when each `message.created` arrived."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.created_at: dict[int, float] = {}
+        self.events = 0
+        self.closed: str | None = None
+
+    async def read(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.events += 1
+                event = json.loads(raw)
+                if event.get("type") in ("message.created", "ticket.created") and event.get(
+                    "message"
+                ):
+                    self.created_at.setdefault(event["message"], time.perf_counter())
+        except Exception as exc:  # noqa: BLE001 - reported
+            self.closed = repr(exc)
+        else:
+            self.closed = f"closed {self.ws.close_code}"
+
+    async def keep_online(self) -> None:
+        # Presence forgets an agent not heard from in two minutes; with nobody online the
+        # widget asks for an email first (`profile_required`), as it should.
+        while True:
+            await asyncio.sleep(20)
+            await self.ws.send(json.dumps({"v": 1, "type": "ping"}))
+
+
+class AgentChat:
+    """The agent's chat socket of one ticket page (`/ws/chat/agent/<id>/`): replies go out as
+    `reply` frames, as the ticket page sends plain replies."""
+
+    def __init__(self, ws, ticket_id: int) -> None:
+        self.ws = ws
+        self.ticket_id = ticket_id
+        self.errors: dict[str, int] = {}
+        self.reader: asyncio.Task | None = None
+
+    async def read(self) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                if frame.get("type") == "error":
+                    code = frame.get("code")
+                    self.errors[code] = self.errors.get(code, 0) + 1
+
+    async def reply(self, text: str) -> None:
+        frame = {"v": 1, "type": "reply", "id": uuid.uuid4().hex[:20], "text": text, "seen": 0}
+        await self.ws.send(json.dumps(frame))
+
+
+async def open_agent_chats(hosts: list[str], session: str, ticket_ids: list[int]) -> dict:
+    """One ticket-page chat socket per chat (ticket id → AgentChat), over both processes."""
+    from websockets.asyncio.client import connect
+
+    gate = asyncio.Semaphore(20)
+    opened: dict[int, AgentChat] = {}
+
+    async def open_one(index: int, ticket_id: int) -> None:
+        host = hosts[index % len(hosts)]
+        async with gate:
+            with contextlib.suppress(Exception):
+                ws = await connect(
+                    f"ws://{host}/ws/chat/agent/{ticket_id}/",
+                    additional_headers={
+                        "Cookie": f"sessionid={session}",
+                        "Origin": f"http://{host}",
+                    },
+                    open_timeout=60,
+                    ping_interval=None,
+                )
+                await asyncio.wait_for(ws.recv(), 30)  # the `hello`
+                chat = AgentChat(ws, ticket_id)
+                chat.reader = asyncio.create_task(chat.read())
+                opened[ticket_id] = chat
+
+    await asyncio.gather(*(open_one(i, t) for i, t in enumerate(ticket_ids)))
+    return opened
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    """utime + stime of the processes (clock ticks); gone ones count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def worker_pids(worker_pid: int) -> list[int]:
+    """The Celery worker and its pool children."""
+    found = [worker_pid]
+    path = f"/proc/{worker_pid}/task/{worker_pid}/children"
+    with contextlib.suppress(OSError), open(path) as children:
+        found += [int(pid) for pid in children.read().split()]
+    return found
+
+
+def database_counters() -> dict:
+    """PostgreSQL's own view of the run's database: backends' pids (for their CPU) and the
+    transactions / rows written so far."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted"
+            " FROM pg_stat_database WHERE datname = current_database()"
+        )
+        transactions, rows = cursor.fetchone()
+    return {"pids": pids, "transactions": transactions, "rows": rows}
+
+
+class CpuMeter:
+    """CPU used by the web processes, the worker and the database's backends during a step."""
+
+    def __init__(self, web_pids: list[int], worker_pid: int | None) -> None:
+        self.web_pids = web_pids
+        self.worker_pid = worker_pid
+
+    def snapshot(self) -> dict:
+        db = database_counters()
+        workers = worker_pids(self.worker_pid) if self.worker_pid else []
+        return {
+            "web": cpu_ticks(self.web_pids),
+            "worker": cpu_ticks(workers),
+            "db_pids": db["pids"],
+            "db": {pid: cpu_ticks([pid]) for pid in db["pids"]},
+            "transactions": db["transactions"],
+        }
+
+    def since(self, before: dict, messages: int) -> dict:
+        after = self.snapshot()
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        db = sum(ticks - before["db"].get(pid, 0) for pid, ticks in after["db"].items())
+        parts = {
+            "web": (after["web"] - before["web"]) * tick_ms,
+            "worker": (after["worker"] - before["worker"]) * tick_ms,
+            "postgres": db * tick_ms,
+        }
+        per = {f"{k}_ms_per_message": round(v / messages, 2) for k, v in parts.items()}
+        per["total_cpu_ms_per_message"] = round(sum(parts.values()) / messages, 2)
+        per["db_transactions_per_message"] = round(
+            (after["transactions"] - before["transactions"]) / messages, 2
+        )
+        return per

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from channels_in.models import InboundStatus
 from channels_in.registry import MalformedPayload
+from channels_in.services import InboundSettled
 from tickets.inbound import IncomingAttachment, IncomingMessage
 
+from . import followups
 from .models import ChatUpload
 
 if TYPE_CHECKING:
@@ -19,6 +22,12 @@ class ChatAdapter:
     kind = "chat"
 
     def parse(self, event: InboundEvent) -> list[IncomingMessage]:
+        if event.message_id and event.status == InboundStatus.RECEIVED:
+            # Stored by the socket's fast path, its ticket follow-ups not applied yet (their
+            # batch was lost): apply them now; the event ends processed with its message.
+            raise InboundSettled(
+                InboundStatus.PROCESSED, settle=lambda: followups.apply_for_event(event)
+            )
         try:
             data = json.loads(bytes(event.payload).decode("utf-8"))
             handle = str(data["handle"])

@@ -12,9 +12,10 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from tickets.access import visible_tickets
 from tickets.models import Channel, Ticket
 
-from . import chatbot, ending, limits, live, services
+from . import agent_fastpath, chatbot, ending, fastpath, limits, live, services
 from .asyncdb import run_db
 from .availability import team_availability
 from .live import frame
@@ -160,12 +161,16 @@ class ChatConsumer(_FrameConsumer):
         return welcome
 
     async def on_message(self, content: dict) -> None:
-        ack = await run_db(services.visitor_message_ack)(
+        # A running conversation's text message takes the one-statement fast path; its live
+        # frames go out from here, without another thread hop (livechat/fastpath.py).
+        ack, stored = await run_db(fastpath.message_ack)(
             self.visitor,
             client_id=content.get("id"),
             text=content.get("text"),
             uploads=content.get("attachments") or [],
         )
+        if stored is not None:
+            await fastpath.announce(self.channel_layer, self.visitor, stored)
         await self.send_json(ack)
 
     async def on_typing(self, content: dict) -> None:
@@ -216,7 +221,13 @@ class ChatConsumer(_FrameConsumer):
 class AgentChatConsumer(_FrameConsumer):
     """An agent's ticket page: visitor typing / presence / reads in, agent typing out."""
 
-    handlers = {"typing": "on_typing", "read": "on_read", "ping": "on_ping", "end": "on_end"}
+    handlers = {
+        "typing": "on_typing",
+        "read": "on_read",
+        "ping": "on_ping",
+        "end": "on_end",
+        "reply": "on_reply",
+    }
     ticket = None
 
     async def connect(self) -> None:
@@ -225,8 +236,9 @@ class AgentChatConsumer(_FrameConsumer):
             await self.close(code=4403)
             return
         ticket_id = self.scope["url_route"]["kwargs"]["ticket_id"]
+        # Only a chat ticket the agent may see (the ticket page's own rule).
         self.ticket = await run_db(
-            Ticket.objects.filter(pk=ticket_id, channel=Channel.CHAT).first
+            visible_tickets(user, Ticket.objects.filter(pk=ticket_id, channel=Channel.CHAT)).first
         )()
         if self.ticket is None:
             await self.close(code=4404)
@@ -254,3 +266,18 @@ class AgentChatConsumer(_FrameConsumer):
 
     async def on_end(self, content: dict) -> None:
         await run_db(ending.agent_ends)(self.ticket)
+
+    async def on_reply(self, content: dict) -> None:
+        """A plain public reply typed in the ticket page (livechat/agent_fastpath.py); the
+        `reply_ack` comes after the visitors have it. `use_form`: send it with the form."""
+        user = self.scope["user"]
+        ack, stored = await run_db(agent_fastpath.store_reply)(
+            self.ticket.pk,
+            user,
+            client_id=content.get("id"),
+            text=content.get("text"),
+            seen=content.get("seen"),
+        )
+        if stored is not None:
+            await agent_fastpath.announce_reply(self.channel_layer, user, stored)
+        await self.send_json(ack)

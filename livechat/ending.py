@@ -263,9 +263,9 @@ def send_agent_reply(message: Message):
     """The `tickets.outbound` sender of chat tickets: always the live push (a delivery of
     kind chat); also an email when the chat turned into a mail conversation and the visitor is
     not in the widget now."""
-    from channels_in.services import queue_delivery
+    from .delivery import queue_live_delivery
 
-    delivery = queue_delivery(message, kind="chat")
+    delivery = queue_live_delivery(message)
     if message.author_kind == AuthorKind.AGENT:
         for conversation in ChatConversation.objects.filter(
             ticket_id=message.ticket_id, email_followup=True

@@ -53,17 +53,19 @@ def record_visitor_message(
 
 
 def visitor_message_ack(
-    visitor: ChatVisitor, *, client_id: Any, text: Any, uploads: Any = ()
+    visitor: ChatVisitor, *, client_id: Any, text: Any, uploads: Any = (), counted: bool = False
 ) -> dict[str, Any]:
-    """The socket's `message` frame → its `ack` frame (with the stored message when filed)."""
-    message, duplicate, data = _record(visitor, client_id, text, uploads)
+    """The socket's `message` frame → its `ack` frame (with the stored message when filed).
+    `counted`: the caller (livechat.fastpath) already counted it against the rate limit."""
+    message, duplicate, data = _record(visitor, client_id, text, uploads, counted=counted)
     ack: dict[str, Any] = {"id": client_id, "duplicate": duplicate}
     if message is not None:
         ack["message"] = data
     return live.frame("ack", **ack)
 
 
-def _checked(client_id: Any, text: Any, uploads: Any) -> tuple[str, str, list[str]]:
+def checked_message(client_id: Any, text: Any, uploads: Any) -> tuple[str, str, list[str]]:
+    """A `message` frame's client id, text and upload tokens, checked (ChatError if not)."""
     client_id = str(client_id or "")
     if not limits.CLIENT_ID.match(client_id):
         raise ChatError("bad_client_id", "id must be 1-64 letters, digits, - or _")
@@ -85,9 +87,9 @@ def _checked(client_id: Any, text: Any, uploads: Any) -> tuple[str, str, list[st
 
 
 def _record(
-    visitor: ChatVisitor, client_id: Any, text: Any, uploads: Any
+    visitor: ChatVisitor, client_id: Any, text: Any, uploads: Any, counted: bool = False
 ) -> tuple[Message | None, bool, dict[str, Any] | None]:
-    client_id, text, tokens = _checked(client_id, text, uploads)
+    client_id, text, tokens = checked_message(client_id, text, uploads)
     key = inbound_key(visitor, client_id)
     existing = (
         InboundEvent.objects.filter(kind="chat", idempotency_key=key)
@@ -110,7 +112,7 @@ def _record(
         )
         if len(found) != len(set(tokens)):
             raise ChatError("bad_uploads", "an attachment is unknown or not yours")
-    if rate_limited("msg", visitor.uid.hex, limits.MESSAGES_PER_MINUTE):
+    if not counted and rate_limited("msg", visitor.uid.hex, limits.MESSAGES_PER_MINUTE):
         raise ChatError("rate_limited", "too many messages; wait a moment")
     payload = {
         "visitor": visitor.uid.hex,

@@ -312,3 +312,17 @@ class ChatBotTurn(models.Model):
 
     def __str__(self) -> str:
         return f"bot turn on conversation {self.conversation_id} ({self.outcome})"
+
+
+class ChatReplyFollowUp(models.Model):
+    """An agent's chat reply stored by the socket's fast path (livechat/agent_fastpath.py)
+    whose ticket work — `ticket_changed` (SLA first reply, automations), search — is still to
+    run (livechat/followups.py); the row goes when it ran. `changes`: the status / assignee
+    move the reply made, as `ticket_changed` reports it."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="+")
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"follow-ups of chat reply {self.message_id}"

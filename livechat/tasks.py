@@ -31,3 +31,11 @@ def sweep_chat_offers() -> dict:
     """Beat, every few seconds: expire due offers whose timer was lost, and offer chats that
     waited while nobody was free."""
     return offers.sweep()
+
+
+@shared_task(name="livechat.tasks.apply_chat_followups", ignore_result=True)
+def apply_chat_followups() -> int:
+    """The batched ticket work of fast-path chat messages (livechat/followups.py)."""
+    from . import followups
+
+    return followups.apply_pending()

@@ -1,5 +1,6 @@
 // Ticket page, chat tickets: the visitor's typing / presence / reads arrive here, and the
-// agent's typing and reads leave, over /ws/chat/agent/<ticket>/ (frames in livechat/PROTOCOL.md).
+// agent's typing, reads and plain replies leave, over /ws/chat/agent/<ticket>/ (frames in
+// livechat/PROTOCOL.md).
 (function () {
   "use strict";
   if (window.__madoguchiAgentChat) { window.__madoguchiAgentChat(); return; }
@@ -31,7 +32,8 @@
   }
 
   function onFrame(frame) {
-    if (frame.type === "typing") setTyping(frame.typing, frame.preview);
+    if (frame.type === "reply_ack" || (frame.type === "error" && frame.id)) onReplyFrame(frame);
+    else if (frame.type === "typing") setTyping(frame.typing, frame.preview);
     else if (frame.type === "presence") setPresence(frame.online);
     else if (frame.type === "ended") {
       var ended = panel && panel.querySelector("[data-livechat-ended]");
@@ -61,6 +63,7 @@
       attempt = 0;
       if (panel) panel.dataset.connected = "";
       markRead();
+      Object.keys(pending).forEach(sendReply);
       // The side panels arrive after the page: an agent who began typing before the socket
       // opened is shown to the visitor now rather than at the next keystroke after 2.5 s.
       var box = composer();
@@ -104,8 +107,67 @@
   document.addEventListener("input", function (event) {
     if (event.target === composer() && isReplyMode()) onInput();
   });
+  // A plain public reply (text only: no note, files, macros or status pick) goes over the
+  // socket: stored in one statement and pushed to the visitor at once, without the page
+  // reloading. Anything else — or any refusal (`use_form`: the chat ended, a colleague answered
+  // meanwhile) — is sent by the form as before, which explains itself. A reply whose ack was
+  // lost with the socket is sent again under the same id on reconnect: stored once.
+  var pending = {};
+
+  function plainReply(form) {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !isReplyMode()) return false;
+    var box = composer();
+    if (!box || !box.value.trim()) return false;
+    var files = form.querySelector("input[type=file]");
+    if (files && files.files && files.files.length) return false;
+    var macros = form.querySelector("[data-macro-ids]");
+    if (macros && macros.value) return false;
+    var status = form.querySelector("select[name=status]");
+    if (status && status.value) return false;
+    return !form.querySelector("input[name=send_anyway]");
+  }
+
+  function sendReply(id) {
+    var item = pending[id];
+    send({ type: "reply", id: id, text: item.text, seen: item.seen });
+  }
+
+  function viaForm(form) {
+    form.dataset.viaForm = "1";
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  function onReplyFrame(frame) {
+    var item = pending[frame.id];
+    if (!item) return;
+    delete pending[frame.id];
+    var form = document.getElementById("reply-form");
+    if (frame.type === "error") { if (form) viaForm(form); return; }
+    var box = composer();
+    if (box && box.value === item.raw) {
+      box.value = "";
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    var seen = form && form.querySelector("[data-seen-message]");
+    if (seen && frame.message && frame.message.id > Number(seen.value || 0)) {
+      seen.value = frame.message.id;
+    }
+  }
+
   document.addEventListener("submit", function (event) {
-    if (event.target && event.target.id === "reply-form") stopTyping();
+    var form = event.target;
+    if (!form || form.id !== "reply-form") return;
+    stopTyping();
+    if (form.dataset.viaForm) { delete form.dataset.viaForm; return; }
+    if (!plainReply(form)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var box = composer();
+    for (var key in pending) { if (pending[key].raw === box.value) return; } // sent already
+    var seen = form.querySelector("[data-seen-message]");
+    var id = "r" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    pending[id] = { raw: box.value, text: box.value.trim(), seen: seen ? seen.value : "" };
+    sendReply(id);
   }, true);
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-livechat-end]");

@@ -19,6 +19,23 @@ def agents_online(monkeypatch):
 
 
 @pytest.fixture
+def list_layer(settings):
+    """The list-based Redis channel layer (CHANNEL_LAYER=core) instead of pub/sub."""
+    from channels.layers import channel_layers
+
+    hosts = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": hosts, "prefix": "madoguchi-test", "capacity": 1000},
+        }
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
 def team_offline(monkeypatch):
     monkeypatch.setattr("livechat.availability.presence.agents_online", lambda **kw: [])
 

@@ -20,7 +20,10 @@ from tickets.models import AuthorKind
 
 from .conftest import ORIGIN, hello, visitor_socket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# These tests listen to the visitor's group from plain synchronous code, one event loop per
+# call: the list-based layer keeps messages in Redis between loops (pub/sub keeps them in the
+# loop that subscribed).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("list_layer")]
 
 QUESTION = "How do I cancel my order?"
 ARTICLE = "Changing or cancelling an order"

@@ -18,7 +18,10 @@ from tickets.models import AuthorKind, Message, Ticket
 
 from .conftest import ORIGIN, SECRET
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# These tests listen to the visitor's group from plain synchronous code, one event loop per
+# call: the list-based layer keeps messages in Redis between loops (pub/sub keeps them in the
+# loop that subscribed).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("list_layer")]
 
 
 def open_visitor(channel, **kwargs):
