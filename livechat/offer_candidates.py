@@ -58,6 +58,23 @@ def chat_loads(agent_ids: list[int]) -> dict[int, int]:
     )
 
 
+def anyone_has_room() -> bool:
+    """Whether any online agent who may answer chats has room for one more: when none has,
+    no waiting chat can be offered, and the sweep need not try each one (3 queries instead of
+    a few per waiting chat, every few seconds, while the team is full)."""
+    online = presence.agents_online()
+    if not online:
+        return False
+    ids = list(
+        User.objects.filter(pk__in=online, is_active=True, role__in=ASSIGNABLE_ROLES).values_list(
+            "pk", flat=True
+        )
+    )
+    loads = chat_loads(ids)
+    limits, fallback = _capacities(ids)
+    return any(loads.get(pk, 0) < limits.get(pk, fallback) for pk in ids)
+
+
 def offer_candidates(ticket: Ticket) -> list[User]:
     """Online agents who may see the ticket, have room for one more chat and were not offered
     this chat yet, best first: the least loaded, then whoever waited longest for an offer."""

@@ -25,13 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from helpdesk.models import User
-from tickets import presence, realtime
+from tickets import realtime
 from tickets.models import AuthorKind, Channel, Ticket
 
 from .errors import ChatError
 from .models import ChatOffer, OfferStatus
 from .offer_candidates import (  # re-exported: callers know them as offers.*
     WAITING_STATUSES,
+    anyone_has_room,
     chat_channel_of,
     is_waiting,
     offer_candidates,
@@ -244,7 +245,7 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
         .distinct()[:SWEEP_BATCH]
     )
     offered = 0
-    if presence.agents_online():
+    if anyone_has_room():
         offered = sum(1 for pk in list(waiting) if offer_next(pk, now=now))
     return {"expired": expired, "offered": offered}
 

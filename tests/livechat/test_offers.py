@@ -168,6 +168,28 @@ def test_agents_at_capacity_or_offline_or_light_are_not_offered(chat_channel, on
     assert [o.agent for o in ChatOffer.objects.filter(ticket=ticket)] == [free]
 
 
+def test_the_sweep_waits_while_every_online_agent_is_full(chat_channel, online, monkeypatch):
+    busy = UserFactory(name="Busy")
+    online(busy)
+    held = []
+    for n in range(3):  # the default chat capacity is 3 open chats
+        _v, ticket = new_chat(chat_channel, client_id=f"held{n}")
+        ChatOffer.objects.filter(ticket=ticket).delete()
+        ticket_services.update_ticket(ticket=ticket, actor=busy, assignee=busy)
+        held.append(ticket)
+    _visitor, waiting = new_chat(chat_channel, client_id="new")
+    assert not ChatOffer.objects.filter(ticket=waiting).exists()
+    tried = []
+    offer_next = offers.offer_next
+    monkeypatch.setattr(offers, "offer_next", lambda pk, **kw: tried.append(pk))
+    assert offers.sweep()["offered"] == 0
+    assert tried == []  # nobody has room: no chat is tried one by one
+    monkeypatch.setattr(offers, "offer_next", offer_next)
+    ticket_services.update_ticket(ticket=held[0], actor=busy, status="solved")
+    assert offers.sweep()["offered"] == 1  # room again: the waiting chat is offered
+    assert ChatOffer.objects.get(ticket=waiting).agent == busy
+
+
 def test_team_chats_go_to_team_members(chat_channel, online):
     team = Team.objects.create(name="Returns")
     member, outsider = UserFactory(name="Member"), UserFactory(name="Outsider")
