@@ -267,6 +267,10 @@ def main() -> dict:
     from helpdesk.models import User
 
     dataset = ensure_dataset(SCALE)
+    # As the web process does at start (helpdesk/asgi.py).
+    from helpdesk.startup import freeze_startup_objects
+
+    freeze_startup_objects()
     ctx = {}
     for key, email in (("agent", "agent0-0@bench.example"), ("manager", "manager@bench.example")):
         client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="ja")

@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.db import connections  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from helpdesk.startup import freeze_startup_objects  # noqa: E402
 from livechat.consumers import AgentChatConsumer, ChatConsumer  # noqa: E402
 from tickets.consumers import AgentConsumer  # noqa: E402
 
@@ -30,6 +31,7 @@ def _close_db_pools() -> None:
 
 
 atexit.register(_close_db_pools)
+freeze_startup_objects()
 
 
 def _staff_socket(consumer):
