@@ -39,7 +39,7 @@ def events_needing_attention(*, kinds, limit: int = ATTENTION_LIMIT) -> tuple[li
     social = {
         (kind, str(pk)): name
         for pk, kind, name in SocialAccount.objects.filter(
-            pk__in=[int(e.account_id) for e in events if e.account_id.isdigit()]
+            pk__in=[int(e.account_id) for e in events if e.account_id.isdecimal()]
         ).values_list("pk", "kind", "name")
     }
     mailboxes = dict(MailAccount.objects.values_list("pk", "name"))
@@ -50,6 +50,6 @@ def events_needing_attention(*, kinds, limit: int = ATTENTION_LIMIT) -> tuple[li
         source = str(event.headers.get("source", ""))
         if event.kind == "email" and source.split(":")[0] in ("imap", "pop3"):
             parts = source.split(":")
-            if len(parts) > 1 and parts[1].isdigit():
+            if len(parts) > 1 and parts[1].isdecimal():
                 event.account_name = mailboxes.get(int(parts[1]), "")
     return events, events[0].total

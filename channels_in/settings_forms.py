@@ -235,7 +235,7 @@ class CallLogForm(forms.Form):
     def clean_number(self) -> str:
         number = self.cleaned_data["number"].strip()
         allowed = set("+0123456789 -().")
-        digits = sum(ch.isdigit() for ch in number)
+        digits = sum(ch.isdecimal() for ch in number)
         if not set(number) <= allowed or digits < 3 or "+" in number[1:]:
             raise forms.ValidationError(
                 _("Enter a phone number: digits, spaces, dashes and a leading + only.")

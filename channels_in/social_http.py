@@ -100,10 +100,10 @@ def wait_seconds(headers: httpx.Headers) -> float | None:
     import time
 
     retry_after = headers.get("retry-after", "")
-    if retry_after.isdigit():
+    if retry_after.isdecimal():
         return float(retry_after)
     reset = headers.get("x-rate-limit-reset", "")
-    if reset.isdigit():
+    if reset.isdecimal():
         return max(float(reset) - time.time(), 0.0)
     return None
 
@@ -136,7 +136,7 @@ def download(
             if response.status_code != 200:
                 raise ProviderUnavailable(f"media download: HTTP {response.status_code}")
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
+            if declared.isdecimal() and int(declared) > limit:
                 raise MediaTooLarge(int(declared), limit)
             chunks, size = [], 0
             for chunk in response.iter_bytes():

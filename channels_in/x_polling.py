@@ -149,7 +149,7 @@ def _dm_items(account: SocialAccount, checkpoint: str) -> tuple[list, str]:
         users, media = _includes(body)
         reached = False
         for event in body.get("data") or []:
-            if not isinstance(event, dict) or not str(event.get("id", "")).isdigit():
+            if not isinstance(event, dict) or not str(event.get("id", "")).isdecimal():
                 continue
             if checkpoint and int(event["id"]) <= int(checkpoint):
                 reached = True

@@ -35,7 +35,7 @@ def normalize_phone(number: str) -> str:
     """ "+81 90-1234-5678", "(090) 1234 5678" → "+819012345678" / "09012345678": punctuation
     never makes two people of one number."""
     number = number.strip()
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = "".join(ch for ch in number if ch.isdecimal())
     return f"+{digits}" if number.startswith("+") else digits
 
 

@@ -127,11 +127,13 @@ CACHES = {
         "KEY_PREFIX": "madoguchi",
     }
 }
+
+
 def _redis_db(url: str) -> int:
     """The database number of a redis:// or unix:// URL (`/3` or `?db=3`; 0 when absent)."""
     parts = urlparse(url)
     number = parse_qs(parts.query).get("db", [""])[0] or parts.path.strip("/")
-    return int(number) if number.isdigit() else 0
+    return int(number) if number.isdecimal() else 0
 
 
 CHANNEL_LAYERS = {

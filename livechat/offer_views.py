@@ -94,7 +94,7 @@ def offer_log(request):
     if status in OfferStatus.values:
         rows = rows.filter(status=status)
     agent_id = request.GET.get("agent", "")
-    if agent_id.isdigit():
+    if agent_id.isdecimal():
         rows = rows.filter(agent_id=int(agent_id))
     page = Paginator(rows.order_by("-offered_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")

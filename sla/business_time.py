@@ -162,7 +162,7 @@ def parse_hours(text: str) -> list[Interval]:
 
 def _parse_clock(text: str, part: str) -> int:
     hours, sep, minutes = text.partition(":")
-    if not hours.isdigit() or (sep and not minutes.isdigit()) or len(minutes or "00") != 2:
+    if not hours.isdecimal() or (sep and not minutes.isdecimal()) or len(minutes or "00") != 2:
         raise ValueError(part)
     value = int(hours) * 60 + int(minutes or 0)
     if int(hours) > 24 or int(minutes or 0) > 59 or value > MINUTES_PER_DAY:

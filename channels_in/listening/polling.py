@@ -148,7 +148,7 @@ def _search(monitor: ListeningMonitor) -> tuple[list[dict], dict, str]:
             p
             for p in response.body.get("data") or []
             if isinstance(p, dict)
-            and str(p.get("id", "")).isdigit()
+            and str(p.get("id", "")).isdecimal()
             and isinstance(p.get("text"), str)
         ]
         if not meta.get("next_token"):

@@ -37,7 +37,7 @@ def customer_for(*, email: str | None, phone: str | None, name: str) -> Customer
     """The customer an order belongs to, by email address first, else by phone number."""
     if email and "@" in email:
         return identity_resolve(kind=IdentityKind.EMAIL, handle=email, display_name=name).customer
-    if phone and any(ch.isdigit() for ch in phone):
+    if phone and any(ch.isdecimal() for ch in phone):
         return identity_resolve(kind=IdentityKind.PHONE, handle=phone, display_name=name).customer
     raise MalformedPayload("the order has neither an email address nor a phone number")
 

@@ -295,6 +295,9 @@ def test_managers_see_the_offer_record(client, chat_channel, online):
     assert {row["agent"] for row in summary} == {alice, bob}
     filtered = client.get("/agent/settings/chat/offers/?status=declined&days=1&agent=x")
     assert [o.status for o in filtered.context["page"].object_list] == ["declined"]
+    # "¹".isdigit() is true but int("¹") raises: a digit check that let it through was a 500.
+    superscript = client.get("/agent/settings/chat/offers/?agent=¹")
+    assert superscript.status_code == 200
     client.force_login(UserFactory(role="agent"))
     assert client.get("/agent/settings/chat/offers/").status_code == 403
 

@@ -215,7 +215,9 @@ def test_parse_hours(text, intervals):
         assert parse_hours(text) == intervals
 
 
-@pytest.mark.parametrize("bad", ["9-", "25:00-26:00", "09:00-09:00", "09:60-10:00", "a-b", "1-2-3"])
+@pytest.mark.parametrize(
+    "bad", ["9-", "¹:00-18:00", "25:00-26:00", "09:00-09:00", "09:60-10:00", "a-b", "1-2-3"]
+)
 def test_parse_hours_rejects_nonsense(bad):
     with pytest.raises(ValueError):
         parse_hours(bad)
