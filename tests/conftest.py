@@ -66,6 +66,23 @@ def _flush_despite_live_servers() -> None:
 _flush_despite_live_servers()
 
 
+def _patient_socket_connect() -> None:
+    """`WebsocketCommunicator.connect` gives the app one second to accept; on a loaded CI
+    machine the first accept of a test (imports, a database connection) can take longer, and
+    the test then fails on the clock instead of on behaviour."""
+    from channels.testing import WebsocketCommunicator
+
+    connect = WebsocketCommunicator.connect
+
+    async def patient_connect(self, timeout=10):
+        return await connect(self, timeout=timeout)
+
+    WebsocketCommunicator.connect = patient_connect
+
+
+_patient_socket_connect()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
