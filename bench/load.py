@@ -14,7 +14,12 @@ per request against its p95 target, errors, the rate, RSS of every app process e
 Celery queues' backlog, and what the worker spent its time on (beat's periodic tasks among
 it). Loopback only; the machine's other load counts too. Other knobs: LOAD_PACING (5 s),
 LOAD_CAPACITY_RATES, LOAD_STEP_SECONDS (60), LOAD_WARMUP_SECONDS (30), LOAD_SETTLE_SECONDS
-(15), LOAD_MIN_SAMPLES (20), LOAD_CAPACITY_STOP_RATIO (3), LOAD_RSS_EVERY (30), LOAD_PORT.
+(15), LOAD_MIN_SAMPLES (20), LOAD_KNEE (2) and LOAD_BACKLOG_LIMIT (30) (bench/load_capacity.py:
+how a step is judged and when stepping stops), LOAD_RSS_EVERY (30), LOAD_PORT. Experiments:
+LOAD_PROCESSES=web (no worker, no beat), LOAD_LOCUST_NICE=10, LOAD_OUT / LOAD_LOGS /
+LOAD_FIXTURES (elsewhere than bench/ and var/). The web processes run with SERVER_TIMING=1:
+every answer says how long the app took and, when it was alone, its CPU and run-queue wait
+(helpdesk/asgi.py), so the report separates the server's time from the time around it.
 
 Layout (LOAD_WEB_WORKERS, default 2; LOAD_WORKER_CONCURRENCY, default 2): a uvicorn process
 runs Django's sync views in threads (one per request) that share one GIL, so one process uses
@@ -35,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load_capacity import capacity_section  # noqa: E402
 from bench.load_mix import (  # noqa: E402
     PACING,
     SETTLE_SECONDS,
@@ -58,7 +64,9 @@ from bench.load_report import (  # noqa: E402
 from bench.load_setup import MAIL_SECRET, setup  # noqa: E402
 
 FIXTURES = Path(os.environ.get("LOAD_FIXTURES", ROOT / "var" / "load-fixtures.json"))
-LOGS = ROOT / "var" / "load-logs"
+LOGS = Path(os.environ.get("LOAD_LOGS", ROOT / "var" / "load-logs"))
+# Where load.json and LOAD.md go (LOAD_OUT: an experiment's numbers elsewhere than bench/).
+OUT = Path(os.environ.get("LOAD_OUT", ROOT / "bench"))
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 
 
@@ -82,7 +90,10 @@ def _layout(port: str) -> tuple[dict[str, list[str]], str]:
 
     web_workers = int(os.environ.get("LOAD_WEB_WORKERS", "2"))
     concurrency = os.environ.get("LOAD_WORKER_CONCURRENCY", "2")
-    commands = {name: list(cmd) for name, cmd in app_processes(port).items() if name != "idle"}
+    # LOAD_PROCESSES=web: an experiment without the worker and beat (their CPU out of the way;
+    # webhooks then only queue up).
+    wanted = os.environ.get("LOAD_PROCESSES", "web,worker,beat").split(",")
+    commands = {name: list(cmd) for name, cmd in app_processes(port).items() if name in wanted}
     if web_workers > 1:
         commands["web"] += ["--workers", str(web_workers)]
     # uvicorn closes a keep-alive connection idle for 5 s, the users' own pacing: a request
@@ -90,10 +101,10 @@ def _layout(port: str) -> tuple[dict[str, list[str]], str]:
     # a webhook's POST would be lost. Behind a proxy its upstream idle timeout rules instead.
     keep_alive = os.environ.get("LOAD_KEEP_ALIVE", "75")
     commands["web"] += ["--timeout-keep-alive", keep_alive]
-    worker = commands["worker"]
-    worker[worker.index("--concurrency") + 1] = concurrency
-    beat = commands["beat"]  # its own schedule file: a dev instance's is not touched
-    beat[beat.index("--schedule") + 1] = str(LOGS / "celerybeat-schedule")
+    if worker := commands.get("worker"):
+        worker[worker.index("--concurrency") + 1] = concurrency
+    if beat := commands.get("beat"):  # its own schedule file: a dev instance's is not touched
+        beat[beat.index("--schedule") + 1] = str(LOGS / "celerybeat-schedule")
     text = (
         f"{web_workers} uvicorn process(es) (keep-alive {keep_alive} s), a Celery worker with "
         f"{concurrency} pool process(es) on every queue, beat"
@@ -102,16 +113,15 @@ def _layout(port: str) -> tuple[dict[str, list[str]], str]:
 
 
 def _rate() -> float:
-    """LOAD_RATE actions/s (default 8), or `capacity`: the sustained rate of the last
-    capacity run in bench/load.json (or, when no step met the targets, its rate within twice
-    the targets)."""
+    """LOAD_RATE actions/s (default 8), or `capacity`: the last capacity run's rate within
+    the targets (bench/load.json), or else its saturation capacity."""
     wanted = os.environ.get("LOAD_RATE", "8")
     if wanted != "capacity":
         return float(wanted)
-    found = json.loads((ROOT / "bench" / "load.json").read_text())["capacity"]
-    rate = found["sustained_rate"] or found.get("rate_within_twice_the_targets")
+    found = json.loads((OUT / "load.json").read_text())["capacity"]
+    rate = found["sustained_rate"] or found.get("saturation_rate")
     if rate is None:
-        raise SystemExit("the last capacity run found no rate within (twice) the targets")
+        raise SystemExit("the last capacity run found no rate: every step saturated")
     return float(rate)
 
 
@@ -123,7 +133,10 @@ def _locust(env: dict, capacity: bool, port: str) -> list[str]:
         count = users_for(_rate())
         users = ["-u", str(count), "-r", str(max(2, count // 5))]
         users += ["-t", os.environ.get("LOAD_DURATION", "10m")]
+    # LOAD_LOCUST_NICE=10: the load generator yields the CPU to the app it measures.
+    nice = int(os.environ.get("LOAD_LOCUST_NICE", "0"))
     return [
+        *(["nice", "-n", str(nice)] if nice else []),
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", *users,
         "--host", f"http://127.0.0.1:{port}", "--csv", str(LOGS / "locust"), "--only-summary",
         "--stop-timeout", "10",
@@ -132,26 +145,9 @@ def _locust(env: dict, capacity: bool, port: str) -> list[str]:
 
 def _section(capacity: bool, seconds: float, samples: dict) -> dict:
     if capacity:
-        steps = samples["steps"]
-        good = [step["rate"] for step in steps if step["ok"]]
-        # The highest rate whose step and every step below it passed.
-        sustained = None
-        for step in steps:
-            if not step["ok"]:
-                break
-            sustained = step["rate"]
-        within_2x = None
-        for step in steps:
-            worst = step["worst_p95_over_target"]
-            if step["errors"] or worst is None or worst > 2:
-                break
-            within_2x = step["rate"]
         rates = os.environ.get("LOAD_CAPACITY_RATES")
         return {
-            "steps": steps,
-            "sustained_rate": sustained,
-            "rate_within_twice_the_targets": within_2x,
-            "passed_rates": good,
+            **capacity_section(samples["steps"]),
             "step_seconds": step_seconds(),
             "warmup_seconds": WARMUP_SECONDS,
             "settle_seconds": SETTLE_SECONDS,
@@ -161,6 +157,9 @@ def _section(capacity: bool, seconds: float, samples: dict) -> dict:
         }
     rate = _rate()
     per_name = summarize(samples["samples"], SETTLE_SECONDS, seconds)
+    # The warm second half on its own: a p95 made by the first minutes' cold caches shows.
+    for name, row in summarize(samples["samples"], seconds / 2, seconds).items():
+        per_name[name]["p95_second_half_ms"] = row["p95_ms"]
     judged = verdict(per_name, errors=errors_between(samples["samples"], 0, seconds + 60))
     measured = round(sum(row["per_second"] for row in per_name.values()), 2)
     return {
@@ -215,6 +214,7 @@ def main() -> int:
         "LOAD_FIXTURES": str(FIXTURES),
         "LOAD_SAMPLES": str(LOGS / "samples.json"),
         "PGAPPNAME": APP_NAME,  # the PostgreSQL backends serving the run are found by it
+        "SERVER_TIMING": "1",  # the app's own time in every answer (helpdesk/asgi.py)
     }
     setup(
         env,
@@ -286,7 +286,8 @@ def main() -> int:
     section["layout_text"] = layout_text
     section["worker"] = worker_tasks(LOGS / "worker.log", LOGS / "beat.log", seconds)
     section["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    output = ROOT / "bench" / "load.json"
+    OUT.mkdir(parents=True, exist_ok=True)
+    output = OUT / "load.json"
     try:
         result = json.loads(output.read_text())
     except (OSError, ValueError):
@@ -295,10 +296,10 @@ def main() -> int:
         result = {}  # the old one-run format
     result["capacity" if capacity else "steady"] = section
     output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    (ROOT / "bench" / "LOAD.md").write_text(markdown(result))
+    (OUT / "LOAD.md").write_text(markdown(result))
     print(markdown({("capacity" if capacity else "steady"): section}))
     if capacity:
-        return 0 if section["sustained_rate"] is not None else 1
+        return 0 if section["saturation_rate"] is not None else 1
     return 0 if section["errors"] == 0 and all(section["alive_at_end"].values()) else 1
 
 

@@ -5,7 +5,7 @@ Each user is one visitor with a widget open on a shop's page (the Origin the cha
 allows, a signed visitor token made by bench.chat_support.prepare): it connects and says
 `hello`; when nobody is online (outside business hours, no agent socket) the widget asks for
 an email first, so it sends its `profile` as the pre-chat form would. Then, every LOAD_PACING
-seconds, it sends a `message` and waits for the server's `ack` (stored raw, filed into the
+seconds on average, it sends a `message` and waits for the server's `ack` (stored raw, filed into the
 ticket, committed): that wait is "chat message", the number issue #7's target is about.
 websockets' synchronous client runs on locust's gevent (its sockets and its reader thread are
 patched into greenlets).
@@ -19,11 +19,11 @@ import time
 import uuid
 
 import gevent
-from locust import User, constant_pacing, task
+from locust import User, task
 from websockets.sync.client import connect
 
 from bench.chat_support import ORIGIN
-from bench.load_mix import PACING, WEIGHTS
+from bench.load_mix import WEIGHTS, pacing
 
 _visitor_numbers = itertools.count()
 ACK_TIMEOUT = 30.0
@@ -35,7 +35,7 @@ class ChatFailure(Exception):
 
 class ChatCustomer(User):
     weight = WEIGHTS["ChatCustomer"]
-    wait_time = constant_pacing(PACING)
+    wait_time = pacing()
     fixtures: dict = {}  # set by the locustfile
 
     def on_start(self) -> None:

@@ -5,11 +5,12 @@ a steady rate.
     .venv/bin/locust -f bench/locustfile.py --host http://127.0.0.1:8000 -u 50 -r 10
       (needs the fixtures file bench/load.py writes: LOAD_FIXTURES, default var/load-fixtures.json)
 
-Every user starts one action every LOAD_PACING seconds (bench/load_mix.py: an open model of
-slow users, so `users = rate × pacing`); with LOAD_CAPACITY=1 a load shape steps the rate up
-(LOAD_CAPACITY_RATES, LOAD_STEP_SECONDS each) and stops after the first step with an error or
-a page over 3 × its p95 target (the capacity is the highest step within the targets, judged by
-bench/load.py). Every measured request and frame is recorded with its time
+Every user starts one action every LOAD_PACING seconds on average, the gaps drawn at random
+(bench/load_mix.pacing: together a Poisson stream, an open model of slow users, so
+`users = rate × pacing`); with LOAD_CAPACITY=1 a load shape steps the rate up
+(LOAD_CAPACITY_RATES, LOAD_STEP_SECONDS each) and stops after the first saturated step
+(bench/load_capacity.py: errors, a growing Celery backlog, or latency past twice the lowest
+rate's). Every measured request and frame is recorded with its time
 (bench/load_mix.Recorder) into LOAD_SAMPLES for bench/load.py's numbers.
 
 - agents (signed in already: a session cookie from the fixtures), each with the live inbox
@@ -38,26 +39,22 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, LoadTestShape, constant_pacing, events, task
+from locust import HttpUser, LoadTestShape, events, task
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load_capacity import backlog_total, judge_step  # noqa: E402
 from bench.load_chat import AgentSocket, ChatCustomer  # noqa: E402
 from bench.load_mix import (  # noqa: E402
-    MIN_SAMPLES,
-    PACING,
-    SETTLE_SECONDS,
     WARMUP_SECONDS,
     WEIGHTS,
     Recorder,
     capacity_rates,
-    errors_between,
-    saturated,
+    pacing,
+    parse_server_timing,
     step_seconds,
-    summarize,
     users_for,
-    verdict,
 )
 from bench.mail_ingest import make_mail  # noqa: E402
 
@@ -78,8 +75,10 @@ recorder = Recorder()
 
 
 @events.request.add_listener
-def _record(name, response_time, exception=None, **kwargs):
-    recorder.add(name, response_time, exception)
+def _record(name, response_time, exception=None, response=None, **kwargs):
+    # The app's own time and how busy its process was (helpdesk/asgi.py, SERVER_TIMING=1).
+    timing = getattr(response, "headers", {}).get("server-timing", "") if response else ""
+    recorder.add(name, response_time, exception, *parse_server_timing(timing))
 
 
 @events.quitting.add_listener
@@ -95,7 +94,7 @@ class _SignedIn(HttpUser):
     agents sign in once a day). CSRF: the cookie and the form field only have to match."""
 
     abstract = True
-    wait_time = constant_pacing(PACING)
+    wait_time = pacing()
     sessions_key = "agent_sessions"
 
     def on_start(self):
@@ -174,7 +173,7 @@ class Manager(_SignedIn):
 
 class Customer(HttpUser):
     weight = WEIGHTS["Customer"]
-    wait_time = constant_pacing(PACING)
+    wait_time = pacing()
 
     @task(5)
     def search(self):
@@ -223,7 +222,7 @@ class Inbound(HttpUser):
     """Messages pushed by the platforms: three Telegram updates for every mail."""
 
     weight = WEIGHTS["Inbound"]
-    wait_time = constant_pacing(PACING)
+    wait_time = pacing()
 
     @task(3)
     def telegram(self):
@@ -274,11 +273,14 @@ if os.environ.get("LOAD_CAPACITY") == "1":
 
     class CapacitySteps(LoadTestShape):
         """The rate steps up every LOAD_STEP_SECONDS after LOAD_WARMUP_SECONDS at the first
-        rate; after each step its numbers (without the first LOAD_SETTLE_SECONDS) are judged,
-        and the run ends at the first saturated step (load_mix.saturated)."""
+        rate; each step is judged as it ends (bench/load_capacity.judge_step: its steady part
+        against the targets and against the first step, the light-load baseline, and the
+        Celery backlog over it), and the run ends after the first saturated step."""
 
         rates = capacity_rates()
         seconds = step_seconds()
+        redis_url = os.environ.get("REDIS_URL", "")
+        backlog_at_step_start: int | None = None
 
         def tick(self):
             elapsed = self.get_run_time() - WARMUP_SECONDS
@@ -286,22 +288,21 @@ if os.environ.get("LOAD_CAPACITY") == "1":
                 users = users_for(self.rates[0])
                 return users, max(2.0, users / 5)
             index = int(elapsed // self.seconds)
+            if index == 0 and not recorder.steps and self.backlog_at_step_start is None:
+                self.backlog_at_step_start = backlog_total(self.redis_url)
             if index > len(recorder.steps):  # step index - 1 just ended: judge it
-                rate = self.rates[index - 1]
                 now = recorder.now()
-                whole = now - self.seconds
-                per_name = summarize(recorder.samples, whole + SETTLE_SECONDS, now)
-                recorder.steps.append(
-                    {
-                        "rate": rate,
-                        "users": users_for(rate),
-                        "per_name": per_name,
-                        **verdict(
-                            per_name, MIN_SAMPLES, errors_between(recorder.samples, whole, now)
-                        ),
-                    }
+                backlog = backlog_total(self.redis_url)
+                step = judge_step(
+                    recorder,
+                    self.rates[index - 1],
+                    now - self.seconds,
+                    now,
+                    (self.backlog_at_step_start, backlog),
                 )
-                if saturated(recorder.steps[-1]):
+                self.backlog_at_step_start = backlog
+                recorder.steps.append(step)
+                if step["saturated"]:
                     return None
             if index >= len(self.rates):
                 return None

@@ -2,6 +2,7 @@
 
 import atexit
 import os
+import time
 
 from django.core.asgi import get_asgi_application
 
@@ -17,7 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.db import connections  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from helpdesk.startup import freeze_startup_objects  # noqa: E402
+from helpdesk.startup import freeze_startup_objects, shorten_gil_turns  # noqa: E402
 from livechat.consumers import AgentChatConsumer, ChatConsumer  # noqa: E402
 from tickets.consumers import AgentConsumer  # noqa: E402
 
@@ -32,6 +33,64 @@ def _close_db_pools() -> None:
 
 atexit.register(_close_db_pools)
 freeze_startup_objects()
+shorten_gil_turns()
+
+
+def _run_queue_ms() -> float:
+    """How long this process's threads have waited for a CPU while ready to run (Linux
+    schedstat): the machine's other work, not ours."""
+    total = 0
+    try:
+        for task in os.scandir("/proc/self/task"):
+            with open(f"{task.path}/schedstat") as stat:
+                total += int(stat.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return total / 1e6
+
+
+def _server_timing(app):
+    """SERVER_TIMING=1 (bench/load.py sets it): every HTTP answer carries a `Server-Timing`
+    header: `app`, the ms from the moment the app got the request to the moment its answer
+    started; `inflight`, how many other requests this process was serving when it arrived;
+    `cpu`, the process's CPU ms meanwhile, and `runq`, the ms its threads waited for a CPU,
+    for a request served alone (nothing else arrived or was in flight: then they are the
+    request's own; the rest of `app` waited for PostgreSQL, Redis or the event loop). The load run compares them with the
+    client's times: what the server spent, what it waited for, and what was spent around it
+    (the event loop, the sockets, the load generator). Off by default: timings are nobody
+    else's business."""
+    active: set[int] = set()
+    crowded: set[int] = set()  # requests that shared the process with another one
+
+    async def timed(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        started, cpu, waited = time.perf_counter(), time.process_time(), _run_queue_ms()
+        me = id(scope)
+        busy = len(active)
+        if active:
+            crowded.update(active)
+            crowded.add(me)
+        active.add(me)
+
+        async def send_timed(message):
+            if message["type"] == "http.response.start":
+                ms = (time.perf_counter() - started) * 1000
+                value = f"app;dur={ms:.1f}, inflight;dur={busy}"
+                if me not in crowded:
+                    value += f", cpu;dur={(time.process_time() - cpu) * 1000:.1f}"
+                    value += f", runq;dur={_run_queue_ms() - waited:.1f}"
+                headers = [*message.get("headers", ()), (b"server-timing", value.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            return await app(scope, receive, send_timed)
+        finally:
+            active.discard(me)
+            crowded.discard(me)
+
+    return timed
 
 
 def _staff_socket(consumer):
@@ -53,3 +112,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+if os.environ.get("SERVER_TIMING") == "1":
+    application = _server_timing(application)
