@@ -6,7 +6,6 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from .models import Priority, Status
 from .opened import mark_ticket_opened
 from .paging import InvalidCursor
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
+from .ticket_page import ticket_editors
 
 
 @staff_required
@@ -89,30 +89,21 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
     and the other apps' panels come from ticket_sidebar, fetched once the page is shown, so
     the page answers in a fixed, small number of queries whatever apps are installed."""
     show_contact = sees_contact_details(request.user)
-    messages_ = timeline.timeline_messages(ticket=ticket)
-    agents = list(selectors.assignable_agents())
-    prefetch_related_objects([ticket], "tags")  # the properties form shows them twice
+    conversation = timeline.ticket_timeline(ticket=ticket, show_contact_details=show_contact)
+    editors = ticket_editors(ticket=ticket, viewer=request.user)
     return {
         "ticket": ticket,
         "show_contact_details": show_contact,
-        "timeline": messages_,
-        "timeline_html": timeline.render_timeline(
-            messages_, ticket=ticket, show_contact_details=show_contact
-        ),
-        "last_message_id": messages_[-1].pk if messages_ else 0,
-        "agents": agents,
-        "mention_agents": [
-            {"handle": agent.email.split("@")[0], "name": agent.display_name}
-            for agent in agents
-            if agent.pk != request.user.pk
-        ],
-        "teams": selectors.teams(),
+        "timeline": conversation,
+        "last_message_id": conversation.last_message_id,
+        "editors": editors,
         "reply_form": reply_form or ReplyForm(),
         "collision": collision,
-        "properties_form": TicketPropertiesForm(),  # its choices label the sidebar selects
         "viewers": [v for v in presence.viewers(ticket.pk) if v["id"] != request.user.pk],
         "merged_into": ticket.merged_into_id,
-        "links": selectors.ticket_links(ticket=ticket, viewer=request.user),
+        "links": (
+            selectors.ticket_links(ticket=ticket, viewer=request.user) if editors.has_links else []
+        ),
         "can_block": can_block(request.user),
     }
 
@@ -123,15 +114,10 @@ def ticket_detail(request, pk: int):
     ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
     if request.htmx and request.GET.get("part") == "timeline":
         services.mark_ticket_seen(ticket=ticket, user=request.user)
-        show_contact = sees_contact_details(request.user)
-        messages_ = timeline.timeline_messages(ticket=ticket)
-        context = {
-            "timeline": messages_,
-            "timeline_html": timeline.render_timeline(
-                messages_, ticket=ticket, show_contact_details=show_contact
-            ),
-        }
-        return render(request, "tickets/_timeline.html", context)
+        conversation = timeline.ticket_timeline(
+            ticket=ticket, show_contact_details=sees_contact_details(request.user)
+        )
+        return render(request, "tickets/_timeline.html", {"timeline": conversation})
     # Opening a ticket shows the customer's personal data: audited (once per 10 minutes).
     customer_audit.customer_access_record_from_ticket(
         request=request, customer_id=ticket.customer_id, ticket_id=ticket.pk
