@@ -74,6 +74,18 @@ def expect_participants(incoming: IncomingMessage, msg: MimeMessage, hints: Sequ
     pending.pop(key, None)
     participants = mail_participants(msg, hints=hints) if _copy_cc() else []
     if participants:
+        # Our own addresses and the sender never follow (`follow_from_mail` skips them):
+        # left out here, most mails (sent to the support address alone) leave nothing
+        # pending, and the receiver has nothing to do for them.
+        from .screening import own_addresses
+
+        skip = own_addresses() | {key[1]}
+        participants = [
+            (address, name)
+            for address, name in participants
+            if normalize_handle(IdentityKind.EMAIL, address) not in skip
+        ]
+    if participants:
         pending[key] = tuple(participants)
         while len(pending) > MAX_PENDING:
             pending.pop(next(iter(pending)))

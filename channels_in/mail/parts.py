@@ -21,6 +21,7 @@ from tickets.inbound import IncomingAttachment
 
 from . import headers
 from .charsets import decode_bytes
+from .lift import lifted_payload
 from .params import HeaderParams, parse_params
 from .tnef import is_tnef, unpack_tnef
 
@@ -213,6 +214,9 @@ def safe_filename(name: str) -> str:
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded content of a leaf part; the raw text when its encoding is broken."""
+    lifted = lifted_payload(part)
+    if lifted is not None:
+        return lifted
     try:
         payload = part.get_payload(decode=True)
     except _GENERATOR_ERRORS:

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from channels_in.mail import parse
+from channels_in.mail import feedparser_speedups, lift, parse
 
 ORIGINAL = re.compile(r"(\r\n|\r|\n)\Z")
 
@@ -45,6 +45,59 @@ def test_a_big_attachment_reads_back_byte_for_byte_with_either_line_ending(crlf)
 
 
 def test_a_header_block_ends_at_the_first_blank_line_of_either_kind():
-    assert parse._block_end(b"A: 1\r\nB: 2\r\n\r\nbody\n\nmore", 0) == 14
-    assert parse._block_end(b"A: 1\nB: 2\n\nbody\r\n\r\nmore", 0) == 11
-    assert parse._block_end(b"A: 1\nB: 2", 0) == 9
+    assert lift.block_end(b"A: 1\r\nB: 2\r\n\r\nbody\n\nmore", 0) == 14
+    assert lift.block_end(b"A: 1\nB: 2\n\nbody\r\n\r\nmore", 0) == 11
+    assert lift.block_end(b"A: 1\nB: 2", 0) == 9
+
+
+def test_a_blank_line_past_the_first_window_is_still_found(monkeypatch):
+    monkeypatch.setattr(lift, "HEADER_WINDOW", 8)
+    assert lift.block_end(b"A: 1\r\nB: 2\r\n\r\nbody\n\nmore", 0) == 14
+    assert lift.block_end(b"A: 1\nB: 2\n\nbody\r\n\r\nmore", 0) == 11
+    assert lift.block_end(b"A: 1234567\n\r\nx", 0) == 13
+    assert lift.block_end(b"A: 1\nB: 2", 0) == 9
+
+
+BOUNDARIES = ["b1", "===============1234567890==", "a.b+c(d)?e*f$g^h|i[j]{k}\\l m\tn", "--", "ß"]
+LINES = [
+    "",
+    "\n",
+    "--",
+    "--{b}",
+    "--{b}\n",
+    "--{b}\r\n",
+    "--{b}\r",
+    "--{b}--",
+    "--{b}--\n",
+    "--{b}  \t\n",
+    "--{b} x\n",
+    "--{b}x",
+    "--{b}--\r\n",
+    "--{b}\n\n",
+    "---{b}\n",
+    "{b}\n",
+    "--{b}-- \n",
+    "--{b}--x",
+]
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_the_boundary_line_test_is_the_parsers_pattern(boundary):
+    separator = "--" + boundary
+    pattern = "(?P<sep>" + re.escape(separator) + feedparser_speedups.BOUNDARY_TAIL
+    ours = email.feedparser.re.compile(pattern)
+    theirs = re.compile(pattern)
+    assert isinstance(ours, feedparser_speedups.BoundaryLine)
+    for template in LINES:
+        line = template.replace("{b}", boundary)
+        mine, real = ours.match(line), theirs.match(line)
+        assert bool(mine) == bool(real), line
+        if real:
+            assert [mine.group(g) for g in ("end", "ws", "linesep")] == [
+                real.group(g) for g in ("end", "ws", "linesep")
+            ], line
+
+
+def test_other_patterns_are_compiled_as_ever():
+    assert isinstance(email.feedparser.re.compile(r"(?P<sep>x)y"), re.Pattern)
+    assert email.feedparser.re.escape("a.b") == re.escape("a.b")
