@@ -38,6 +38,7 @@ _LOCK_CLASS = 0x5A1D  # pg_advisory_xact_lock(class, day ordinal): one rebuild o
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
 DAY_TABLES = (DailyRollup, AgentDailyRollup, AgentDayTotal, TagDailyRollup, TagDayTotal)
+TAG_DAY_TABLES = (TagDailyRollup, TagDayTotal)
 HOUR_FIELDS = tuple(f.name for f in fields(HourRow))
 MEASURES = (
     "first_replies", "first_reply_minutes", "resolutions", "resolution_minutes",
@@ -71,10 +72,10 @@ def drop_days_before(day: dt.date) -> None:
     _delete_days(dt.date.min, day)
 
 
-def _delete_days(first: dt.date, stop: dt.date) -> None:
+def _delete_days(first: dt.date, stop: dt.date, tables: tuple = DAY_TABLES) -> None:
     # Plain SQL: QuerySet.delete() fetches every id first whenever any app listens to deletes.
     with connection.cursor() as cursor:
-        for model in DAY_TABLES:
+        for model in tables:
             cursor.execute(
                 f"DELETE FROM {model._meta.db_table} WHERE day >= %s AND day < %s",  # noqa: S608 - names are ours, values bound
                 [first, stop],
@@ -133,9 +134,10 @@ def whole_hour_offsets(since: dt.datetime, until: dt.datetime) -> bool:
     return True
 
 
-def _hour_rows(since: dt.datetime, until: dt.datetime) -> tuple[list, list]:
+def _hour_rows(since: dt.datetime, until: dt.datetime, *, tags_only: bool = False):
     """([((hour, channel, team, agent), HourRow)], the same per tag) of [since, until): the
-    hourly rows when UTC hours are local hours, else the facts grouped by local hour."""
+    hourly rows when UTC hours are local hours, else the facts grouped by local hour.
+    `tags_only`: the first list is left empty (not read)."""
     if not whole_hour_offsets(since, until):
         zone = site_zone()
 
@@ -143,9 +145,10 @@ def _hour_rows(since: dt.datetime, until: dt.datetime) -> tuple[list, list]:
             return moment.astimezone(zone).replace(minute=0, second=0, microsecond=0)
 
         rows, tag_rows = _Facts(since, until).ticket_rows(bucket=local_hour)
-        return list(rows.items()), list(tag_rows.items())
-    out = []
-    for model, keys in ((HourlyRollup, ("agent_id",)), (TagHourlyRollup, ("agent_id", "tag_id"))):
+        return [] if tags_only else list(rows.items()), list(tag_rows.items())
+    out: list[list] = [[]] if tags_only else []
+    tables = ((HourlyRollup, ("agent_id",)), (TagHourlyRollup, ("agent_id", "tag_id")))
+    for model, keys in tables[1:] if tags_only else tables:
         columns = ", ".join(("hour", "channel", "team_id", *keys, *HOUR_FIELDS))
         with connection.cursor() as cursor:  # plain rows: no model or dict per row
             cursor.execute(
@@ -158,8 +161,9 @@ def _hour_rows(since: dt.datetime, until: dt.datetime) -> tuple[list, list]:
     return out[0], out[1]
 
 
-def rebuild_day_range(first: dt.date, stop: dt.date) -> int:
-    """Recompute the day rows of the days in [first, stop) from their hours; rows written."""
+def rebuild_day_range(first: dt.date, stop: dt.date, *, tags_only: bool = False) -> int:
+    """Recompute the day rows of the days in [first, stop) from their hours; rows written.
+    `tags_only`: only the per-tag day tables."""
     if stop <= first:
         return 0
     since, until = day_start(first), day_start(stop)
@@ -173,7 +177,7 @@ def rebuild_day_range(first: dt.date, stop: dt.date) -> int:
                 "SELECT pg_advisory_xact_lock(%s, n::int) FROM generate_series(%s, %s) n",
                 [_LOCK_CLASS, first.toordinal(), stop.toordinal() - 1],
             )
-        hour_rows, tag_rows = _hour_rows(since, until)
+        hour_rows, tag_rows = _hour_rows(since, until, tags_only=tags_only)
         for (hour, channel, team, agent), row in hour_rows:
             local = hour.astimezone(zone)
             days.setdefault((local.date(), channel, team), _DayRow()).add(row, local.hour)
@@ -190,7 +194,7 @@ def rebuild_day_range(first: dt.date, stop: dt.date) -> int:
         tag_totals: dict[tuple, _DayRow] = {}
         for (day, channel, team, _agent, tag), row in tags.items():
             tag_totals.setdefault((day, channel, team, tag), _DayRow()).merge(row)
-        _delete_days(first, stop)
+        _delete_days(first, stop, TAG_DAY_TABLES if tags_only else DAY_TABLES)
         _insert(DailyRollup, ("day", "channel", "team_id"), days)
         _insert(AgentDailyRollup, ("day", "channel", "team_id", "agent_id"), agents, by="agent_id")
         _insert(
@@ -227,13 +231,13 @@ def backfill(*, since: dt.datetime | None = None, step_days: int = 31, progress=
 
 
 def rebuild_days_between(
-    first: dt.date, last: dt.date, *, step_days: int = 31, progress=None
+    first: dt.date, last: dt.date, *, step_days: int = 31, progress=None, tags_only: bool = False
 ) -> int:
     """Rebuild every day from `first` to `last` inclusive, a month per transaction."""
     day, stop, written = first, last + DAY, 0
     while day < stop:
         until = min(day + dt.timedelta(days=step_days), stop)
-        written += rebuild_day_range(day, until)
+        written += rebuild_day_range(day, until, tags_only=tags_only)
         if progress:
             progress(day, written)
         day = until
@@ -247,11 +251,20 @@ def first_rating() -> dt.datetime | None:
     return responses.order_by("created_at").values_list("created_at", flat=True).first()
 
 
-def rating_moments(ticket_id: int) -> list[dt.datetime]:
+def last_rating() -> dt.datetime | None:
+    if not apps.is_installed("feedback"):
+        return None
+    responses = apps.get_model("feedback", "SurveyResponse").objects
+    return responses.order_by("-created_at").values_list("created_at", flat=True).first()
+
+
+def rating_moments(ticket_ids: int | Iterable[int]) -> list[dt.datetime]:
+    """When the tickets (one id or several) were rated."""
     if not apps.is_installed("feedback"):
         return []
+    ids = [ticket_ids] if isinstance(ticket_ids, int) else list(ticket_ids)
     responses = apps.get_model("feedback", "SurveyResponse").objects
-    return list(responses.filter(ticket_id=ticket_id).values_list("created_at", flat=True))
+    return list(responses.filter(ticket_id__in=ids).values_list("created_at", flat=True))
 
 
 def mark_rating(instance, **kwargs) -> None:

@@ -33,8 +33,17 @@ from .models import (
 )
 
 HOUR = dt.timedelta(hours=1)
-_LOCK_CLASS = 0x5A1A  # pg_advisory_xact_lock(class, hour number): one rebuild of an hour at a time
+# pg_advisory_xact_lock(class, UTC day number): one rebuild of an hour at a time. A lock per
+# day, not per hour: every lock held takes a slot of the server's shared lock table until the
+# transaction ends, and a run over thousands of hours must not exhaust it.
+_LOCK_CLASS = 0x5A1A
 HOUR_TABLES = (HourlyRollup, ClockRollup, TagHourlyRollup, TagClockRollup)
+TAG_HOUR_TABLES = (TagHourlyRollup, TagClockRollup)
+
+
+def lock_days(since: dt.datetime, until: dt.datetime) -> tuple[int, int]:
+    """The first and last UTC day numbers of the whole hours [since, until)."""
+    return int(since.timestamp()) // 86400, (int(until.timestamp()) - 1) // 86400
 
 
 def hour_of(moment: dt.datetime) -> dt.datetime:
@@ -58,20 +67,25 @@ class HourRow:
     csat_good: int = 0
 
 
-def rebuild_hours(since: dt.datetime, until: dt.datetime) -> int:
+def rebuild_hours(since: dt.datetime, until: dt.datetime, *, tags_only: bool = False) -> int:
     """Recompute every hourly row (all four tables) of the whole hours in [since, until);
-    returns the number of rows written. One transaction per call."""
+    returns the number of rows written. One transaction per call. `tags_only`: only the
+    per-tag tables (filling their history once, without rewriting the rest)."""
     since, until = hour_of(since), hour_of(until - dt.timedelta(microseconds=1)) + HOUR
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, n::int) FROM generate_series(%s, %s) n",
-                [_LOCK_CLASS, int(since.timestamp()) // 3600, int(until.timestamp()) // 3600 - 1],
+                [_LOCK_CLASS, *lock_days(since, until)],
             )
         facts = _Facts(since, until)
         rows, tag_rows = facts.ticket_rows()
         clocks, tag_clocks = facts.clock_rows()
-        delete_hours(since, until)
+        if tags_only:
+            rows, clocks = {}, {}
+            delete_hours(since, until, tables=TAG_HOUR_TABLES)
+        else:
+            delete_hours(since, until)
         _insert(HourlyRollup, ("hour", "channel", "team_id", "agent_id"), rows)
         _insert(
             TagHourlyRollup,
@@ -84,14 +98,16 @@ def rebuild_hours(since: dt.datetime, until: dt.datetime) -> int:
     return len(rows) + len(tag_rows) + len(clocks) + len(tag_clocks)
 
 
-def delete_hours(since: dt.datetime, until: dt.datetime | None = None) -> None:
+def delete_hours(
+    since: dt.datetime, until: dt.datetime | None = None, *, tables: tuple = HOUR_TABLES
+) -> None:
     """Plain DELETEs: QuerySet.delete() fetches every row first whenever any app listens to
     deletes, which on the minute task's path costs more than the rebuild itself."""
     bounds, params = "hour >= %s", [since]
     if until is not None:
         bounds, params = "hour >= %s AND hour < %s", [since, until]
     with connection.cursor() as cursor:
-        for model in HOUR_TABLES:
+        for model in tables:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {bounds}", params)  # noqa: S608 - names are ours, values bound
 
 

@@ -66,7 +66,9 @@ def performance_report(period: Period) -> dict:
 
     volume_by_channel = [
         {**row, "label": channel_labels.get(row["channel"], row["channel"])}
-        for row in created.values("channel").annotate(count=Count("pk")).order_by("-count")
+        for row in created.values("channel")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "channel")
     ]
     hours = dict(
         created.annotate(hour=ExtractHour("created_at", tzinfo=zone))
@@ -171,7 +173,9 @@ def _breakdown(
             "attainment": attainment.get(key),
             "csat": (csat or {}).get(key),
         }
-        for key, values in sorted(rows.items(), key=lambda item: str(labels.get(item[0], "")))
+        for key, values in sorted(
+            rows.items(), key=lambda item: (str(labels.get(item[0], "")), str(item[0]))
+        )
     ]
 
 
@@ -198,5 +202,5 @@ def _agent_breakdown(first_reply, solved, csat: dict | None) -> list[dict]:
             }
             for key in ids
         ),
-        key=lambda row: row["label"],
+        key=lambda row: (row["label"], row["key"]),
     )

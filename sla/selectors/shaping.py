@@ -102,7 +102,7 @@ def breakdown(sums, histograms, clocks, group: str, labels: dict) -> list[dict]:
                 "csat": csat.get(key),
             }
         )
-    return sorted(rows, key=lambda row: str(labels.get(row["key"], "")))
+    return sorted(rows, key=lambda row: (str(labels.get(row["key"], "")), str(row["key"])))
 
 
 def agent_breakdown(sums: dict, histograms: dict, csat: dict | None) -> list[dict]:
@@ -122,7 +122,7 @@ def agent_breakdown(sums: dict, histograms: dict, csat: dict | None) -> list[dic
                 "csat": (csat or {}).get(key),
             }
         )
-    return sorted(rows, key=lambda row: row["label"])
+    return sorted(rows, key=lambda row: (row["label"], row["key"]))
 
 
 def backlog_of(period: Period, per_day: dict[dt.date, tuple[int, int]], opening: int) -> list:
@@ -164,7 +164,8 @@ def report(
         "overall": overall,
         "previous": previous,
         "changes": report_changes(overall, previous, csat, previous_csat),
-        "volume_by_channel": sorted(volume, key=lambda row: -row["count"]),
+        # Equal counts in channel order: the same table on every grain and every reload.
+        "volume_by_channel": sorted(volume, key=lambda row: (-row["count"], row["channel"])),
         "volume_by_hour": [{"hour": h, "count": volume_by_hour[h]} for h in range(24)],
         "week_grid": {key: count for key, count in week_grid.items() if count},
         "by_channel": breakdown(sums, histograms, clocks, "channel", channel_labels),

@@ -84,6 +84,64 @@ def build_history() -> dict:
     return {"teams": teams, "agents": agents}
 
 
+TAGS = ("vip", "返品", "bug")
+
+
+def tag_history(history: dict, order: str) -> dict:
+    """Give the history's tickets 0–2 tags, an assignee and now and then a rating (a fixed
+    seed), drawn in `order`: a TicketSla ordering ("ticket_id", "-first_reply_minutes", ties
+    broken by ticket) or "shuffled" (a seeded shuffle); then rebuild the rollups."""
+    from feedback.models import Survey, SurveyResponse
+    from tickets.models import Tag, Ticket
+
+    chance = random.Random(23)
+    tags = [Tag.objects.create(name=name) for name in TAGS]
+    agents = history["agents"]
+    rated = []
+    # A stated order: without ORDER BY the heap order (and so which ticket draws which tags,
+    # assignee and rating) depended on the free space earlier tests left in the table.
+    states = TicketSla.objects.select_related("ticket")
+    if order == "shuffled":
+        states = list(states.order_by("ticket_id"))
+        random.Random(41).shuffle(states)
+    else:
+        states = states.order_by(order, "ticket_id")
+    for state in states:
+        ticket = state.ticket
+        ticket.tags.set(chance.sample(tags, chance.choice([0, 1, 1, 2])))
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=chance.choice([*agents, None]))
+        if chance.random() < 0.3:
+            survey = Survey.objects.create(
+                ticket=ticket,
+                customer=ticket.customer,
+                channel=state.channel,
+                language="ja",
+                scale="good_bad",
+                send_at=SINCE,
+                nonce="n",
+            )
+            good = chance.random() < 0.7
+            rater = chance.choice([*agents, None])
+            response = SurveyResponse.objects.create(
+                survey=survey,
+                ticket=ticket,
+                customer=ticket.customer,
+                agent_id=rater.pk if rater else None,
+                team_id=state.team_id_snapshot,
+                channel=state.channel,
+                scale="good_bad",
+                rating=int(good),
+                is_good=good,
+            )
+            rated.append(
+                (response.pk, state.created_at + dt.timedelta(hours=chance.randrange(1, 50)))
+            )
+    for pk, at in rated:  # .update: auto_now_add cannot be set on create
+        SurveyResponse.objects.filter(pk=pk).update(created_at=at)
+    rollups.rebuild_all()
+    return {**history, "tags": tags}
+
+
 def within_a_bucket(estimate, exact):
     """The estimate interpolates between two bucket-placed values around the rank, so it is off
     by at most the width of the upper one's bucket (at most the next bucket up from either)."""
