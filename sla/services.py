@@ -36,7 +36,7 @@ WARN_FRACTION = 0.8
 
 
 @dataclass
-class _Context:
+class Context:
     ticket: Ticket
     state: TicketSla
     policy: SlaPolicy | None
@@ -71,17 +71,36 @@ def sla_record_event(
         schedule = schedule_of(calendar)
         state, created = _state_for(ticket, schedule)
         facts_before = None if created else rollups.ticket_facts(state)
-        context = _Context(ticket, state, policy, schedule, now, event)
-        state.policy = policy
-        state.calendar = calendar
-        state.channel = ticket.channel
-        state.team_id_snapshot = ticket.team_id
-        _record_message(context, event, actor_id, message)
-        _record_status(context)
+        context = Context(ticket, state, policy, schedule, now, event)
+        apply_event(context, calendar, actor_id, message)
         state.save(force_insert=created)
-        _reconcile_clocks(context, new_ticket=created)
+        # A ticket measured for the first time has no clocks yet: they are only ever made
+        # here, in the same transaction that inserts its TicketSla.
+        clocks = [] if created else list(SlaClock.objects.select_for_update().filter(ticket=ticket))
+        judged_before = rollups.clock_facts(clocks)
+        stored_before = {clock.pk: clock_state(clock) for clock in clocks}
+        reconcile_clocks(context, clocks)
+        # Only what changed is written: a customer's second message on a ticket whose clocks
+        # run on unchanged costs no UPDATE, and the clocks a new ticket starts are one INSERT.
+        SlaClock.objects.bulk_create([clock for clock in clocks if clock.pk is None])
+        for clock in clocks:
+            if clock.pk in stored_before and clock_state(clock) != stored_before[clock.pk]:
+                clock.save()
+        rollups.mark_clock_changes(clocks, judged_before)
+        _write_ticket_summary(ticket, clocks, now)
         rollups.mark_ticket_changes(state, facts_before)
     return state
+
+
+def apply_event(context: Context, calendar, actor_id: int | None, message: Message | None) -> None:
+    """The event's effect on the ticket's facts (TicketSla, in memory; the caller saves)."""
+    state, ticket = context.state, context.ticket
+    state.policy = context.policy
+    state.calendar = calendar
+    state.channel = ticket.channel
+    state.team_id_snapshot = ticket.team_id
+    _record_message(context, context.event, actor_id, message)
+    _record_status(context)
 
 
 def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> tuple[TicketSla, bool]:
@@ -90,6 +109,11 @@ def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> tuple[TicketSla, b
     state = TicketSla.objects.select_for_update().filter(ticket=ticket).first()
     if state is not None:
         return state, False
+    return new_state(ticket, schedule), True
+
+
+def new_state(ticket: Ticket, schedule: BusinessSchedule) -> TicketSla:
+    """The unsaved TicketSla of a ticket measured for the first time."""
     state = TicketSla(
         ticket=ticket,
         channel=ticket.channel,
@@ -100,7 +124,7 @@ def _state_for(ticket: Ticket, schedule: BusinessSchedule) -> tuple[TicketSla, b
     )
     if ticket.first_replied_at:
         _backfill_replies(state, ticket, schedule)
-    return state, True
+    return state
 
 
 def _backfill_replies(state: TicketSla, ticket: Ticket, schedule: BusinessSchedule) -> None:
@@ -118,7 +142,7 @@ def _backfill_replies(state: TicketSla, ticket: Ticket, schedule: BusinessSchedu
 
 
 def _record_message(
-    context: _Context, event: str | None, actor_id: int | None, message: Message | None
+    context: Context, event: str | None, actor_id: int | None, message: Message | None
 ) -> None:
     state = context.state
     at = message.created_at if message is not None else context.now
@@ -134,7 +158,7 @@ def _record_message(
             state.first_reply_minutes = context.minutes(state.created_at, at)
 
 
-def _record_status(context: _Context) -> None:
+def _record_status(context: Context) -> None:
     state, ticket, now = context.state, context.ticket, context.now
     old, new = state.status, ticket.status
     if old == new:
@@ -159,7 +183,7 @@ def _record_status(context: _Context) -> None:
     state.status_since = now
 
 
-def _desired_starts(context: _Context) -> dict[str, dt.datetime | None]:
+def _desired_starts(context: Context) -> dict[str, dt.datetime | None]:
     """When each metric's clock should have started, or None when it should not run now."""
     state, ticket = context.state, context.ticket
     done = ticket.status in DONE_STATUSES
@@ -175,7 +199,7 @@ def _desired_starts(context: _Context) -> dict[str, dt.datetime | None]:
     }
 
 
-def _fulfilled(context: _Context, metric: str) -> bool:
+def _fulfilled(context: Context, metric: str) -> bool:
     """Whether a clock that stops now stopped because the customer got what it promised."""
     if metric == Metric.FIRST_REPLY:
         return context.state.first_reply_at is not None
@@ -184,13 +208,10 @@ def _fulfilled(context: _Context, metric: str) -> bool:
     return context.ticket.status in DONE_STATUSES
 
 
-def _reconcile_clocks(context: _Context, *, new_ticket: bool = False) -> None:
+def reconcile_clocks(context: Context, clocks: list[SlaClock]) -> None:
+    """Bring the ticket's clocks (all its runs, oldest first) in line with its facts, in memory:
+    runs are stopped, reopened, paused, re-aimed, and new ones appended to `clocks`."""
     ticket, now = context.ticket, context.now
-    # A ticket measured for the first time has no clocks yet: they are only ever made here,
-    # in the same transaction that inserts its TicketSla.
-    clocks = [] if new_ticket else list(SlaClock.objects.select_for_update().filter(ticket=ticket))
-    judged_before = rollups.clock_facts(clocks)
-    stored_before = {clock.pk: _clock_state(clock) for clock in clocks}
     paused = ticket.status in context.pause_statuses
     for metric, start in _desired_starts(context).items():
         minutes = target_minutes(context.policy, ticket.priority, metric)
@@ -211,22 +232,14 @@ def _reconcile_clocks(context: _Context, *, new_ticket: bool = False) -> None:
             running.paused_minutes += context.minutes(running.paused_at, now)
             running.paused_at = None
         _aim(context, running)
-    # Only what changed is written: a customer's second message on a ticket whose clocks run on
-    # unchanged costs no UPDATE, and the clocks a new ticket starts are one INSERT.
-    SlaClock.objects.bulk_create([clock for clock in clocks if clock.pk is None])
-    for clock in clocks:
-        if clock.pk in stored_before and _clock_state(clock) != stored_before[clock.pk]:
-            clock.save()
-    rollups.mark_clock_changes(clocks, judged_before)
-    _write_ticket_summary(ticket, clocks, now)
 
 
-def _clock_state(clock: SlaClock) -> tuple:
+def clock_state(clock: SlaClock) -> tuple:
     return tuple(getattr(clock, field.attname) for field in SlaClock._meta.concrete_fields)
 
 
 def _reopen_or_start(
-    context: _Context, clocks: list[SlaClock], metric: str, start: dt.datetime, minutes: int
+    context: Context, clocks: list[SlaClock], metric: str, start: dt.datetime, minutes: int
 ) -> SlaClock:
     # A reopened ticket continues its earlier run; the time it was solved counts as a pause.
     earlier = [c for c in clocks if c.metric == metric and c.started_at == start]
@@ -242,7 +255,7 @@ def _reopen_or_start(
     return clock
 
 
-def _aim(context: _Context, clock: SlaClock) -> None:
+def _aim(context: Context, clock: SlaClock) -> None:
     if clock.paused_at is not None:
         clock.due_at = clock.warn_at = None
         return
@@ -253,7 +266,7 @@ def _aim(context: _Context, clock: SlaClock) -> None:
     )
 
 
-def _stop(context: _Context, clock: SlaClock, *, fulfilled: bool) -> None:
+def _stop(context: Context, clock: SlaClock, *, fulfilled: bool) -> None:
     now = context.now
     if clock.paused_at is not None:
         clock.paused_minutes += context.minutes(clock.paused_at, now)
@@ -267,15 +280,19 @@ def _stop(context: _Context, clock: SlaClock, *, fulfilled: bool) -> None:
     clock.cancelled = not fulfilled and clock.breached_at is None
 
 
-def _write_ticket_summary(ticket: Ticket, clocks: list[SlaClock], now: dt.datetime) -> None:
+def ticket_summary(clocks: list[SlaClock], now: dt.datetime) -> dict:
     """The earliest due running clock goes on the ticket row, which the inbox lists read."""
     running = [c for c in clocks if c.completed_at is None and c.due_at is not None]
     nearest = min(running, key=lambda c: c.due_at, default=None)
-    fields = {
+    return {
         "sla_target": nearest.metric if nearest else "",
         "sla_due_at": nearest.due_at if nearest else None,
         "sla_breached": bool(nearest and (nearest.breached_at or nearest.due_at <= now)),
     }
+
+
+def _write_ticket_summary(ticket: Ticket, clocks: list[SlaClock], now: dt.datetime) -> None:
+    fields = ticket_summary(clocks, now)
     if any(getattr(ticket, name) != value for name, value in fields.items()):
         Ticket.objects.filter(pk=ticket.pk).update(**fields)  # not save(): keeps updated_at
         for name, value in fields.items():
