@@ -100,6 +100,10 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: User) -> TicketMerge
                 % {"id": target.pk}
             )
         moved = Message.objects.filter(ticket=source).update(ticket=target)
+        target_before = {
+            "status": target.status,
+            "tags": sorted(target.tags.values_list("name", flat=True)),
+        }
         target.tags.add(*source.tags.all())
         now = timezone.now()
         _system_note(
@@ -138,6 +142,26 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: User) -> TicketMerge
             message=None,
             changes={"status": (before["status"], source.status)},
         )
+        # The target may have been reopened and may carry new tags: SLA clocks, rollups and
+        # automations follow that like any other change.
+        target_after = {
+            "status": target.status,
+            "tags": sorted(target.tags.values_list("name", flat=True)),
+        }
+        target_changes = {
+            field: (target_before[field], target_after[field])
+            for field in target_before
+            if target_before[field] != target_after[field]
+        }
+        if target_changes:
+            ticket_changed.send(
+                sender=Ticket,
+                ticket=target,
+                event=TicketEvent.UPDATED,
+                actor=actor,
+                message=None,
+                changes=target_changes,
+            )
         for ticket in (source, target):
             realtime.publish("ticket.updated", ticket=ticket.pk, status=ticket.status)
     return record
