@@ -26,7 +26,6 @@ from tickets.config_snapshot import remembered
 from tickets.models import Message, Ticket
 from tickets.signals import TicketEvent
 
-from . import clocks
 from .assignment import choose_assignee
 from .matching import automation_matches, has_keyword, normalize, routing_rule_matches
 from .models import (
@@ -67,7 +66,6 @@ def on_ticket_changed(
     **kwargs: Any,
 ) -> None:
     changes = changes or {}
-    clocks.clock_follow(ticket, event, message, changes)
     if len(_chain.get()) >= MAX_DEPTH:
         return
     if event == TicketEvent.CREATED:
