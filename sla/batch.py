@@ -175,21 +175,9 @@ def _clock_moments(clocks: list[SlaClock], before: dict[int, tuple]) -> list:
 def _ticket_moments(entry: _Measured, before: tuple | None) -> list:
     """rollups.mark_ticket_changes, over the clocks in memory (the single path reads them back
     after writing them: the same rows)."""
-    state = entry.state
-    if before is None:
-        return [state.created_at, state.solved_at]
-    after = rollups.ticket_facts(state)
-    if after == before:
-        return []
-    moved = after[:2] != before[:2]  # the channel or team
-    moments: list[dt.datetime | None] = []
-    if moved or after[2:4] != before[2:4]:
-        moments.append(state.created_at)
-    if moved or after[4:] != before[4:]:
-        moments += [before[4], state.solved_at]
-    if moved:
-        moments += [moment for clock in entry.clocks for moment in _judged(clock)[:2]]
-    return moments
+    return rollups.ticket_change_moments(
+        entry.state, before, lambda: [_judged(clock)[:2] for clock in entry.clocks]
+    )
 
 
 def _relabel_moments(entry: _Measured, *, tags: bool) -> list:

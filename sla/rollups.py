@@ -17,6 +17,7 @@ Histograms and their buckets: histograms.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -173,12 +174,28 @@ def mark_ticket_changes(state: TicketSla, before: tuple | None) -> None:
 
     Marking only what changed keeps the minute task's work near "now": solving an old ticket
     dirties today, not also the day it was created."""
+    mark_hours(
+        *ticket_change_moments(
+            state,
+            before,
+            lambda: SlaClock.objects.filter(ticket_id=state.ticket_id).values_list(
+                "completed_at", "breached_at"
+            ),
+        )
+    )
+
+
+def ticket_change_moments(
+    state: TicketSla, before: tuple | None, judged: Callable[[], Iterable[tuple]]
+) -> list[dt.datetime | None]:
+    """The hours `mark_ticket_changes` marks; `judged()` gives the (completed, breached) pairs
+    of the ticket's clocks, asked for only when the ticket changed channel or team (the batch
+    path has them in memory, the single path reads them)."""
     if before is None:
-        mark_hours(state.created_at, state.solved_at)
-        return
+        return [state.created_at, state.solved_at]
     after = ticket_facts(state)
     if after == before:
-        return
+        return []
     moved = after[:2] != before[:2]  # the channel or team
     moments: list[dt.datetime | None] = []
     if moved or after[2:4] != before[2:4]:
@@ -186,11 +203,9 @@ def mark_ticket_changes(state: TicketSla, before: tuple | None) -> None:
     if moved or after[4:] != before[4:]:
         moments += [before[4], state.solved_at]
     if moved:
-        for completed, breached in SlaClock.objects.filter(ticket_id=state.ticket_id).values_list(
-            "completed_at", "breached_at"
-        ):
+        for completed, breached in judged():
             moments += [completed, breached]
-    mark_hours(*moments)
+    return moments
 
 
 def clock_facts(clocks: list[SlaClock]) -> dict[int, tuple]:
