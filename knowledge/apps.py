@@ -11,8 +11,9 @@ class KnowledgeConfig(AppConfig):
         from tickets.panels import register_panel
         from tickets.signals import ticket_changed
 
-        # Connect the cached help tree and search rankings to the writes that change them.
-        from . import search_cache, structure  # noqa: F401
+        # Connect the cached help tree, search rankings and sections' reading lists to the
+        # writes that change them.
+        from . import related, search_cache, structure  # noqa: F401
         from .deflection import on_ticket_changed
         from .link_panel import render_link_panel
 

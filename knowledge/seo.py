@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -32,14 +35,27 @@ def absolute(path: str) -> str:
 
 
 def article_path(translation: ArticleTranslation) -> str:
-    return reverse(
-        "knowledge:article",
-        kwargs={
-            "lang": translation.language,
-            "pk": translation.article_id,
-            "slug": translation.slug,
-        },
-    )
+    return article_link_path(translation.language, translation.article_id, translation.slug)
+
+
+# Stand-ins reversed once per language: what reverse() would build around an id and a slug.
+_PK, _SLUG = 987654321, "kb-slug"
+
+
+@lru_cache(maxsize=32)
+def _article_path_shape(script_prefix: str, language: str) -> tuple[str, str]:
+    path = reverse("knowledge:article", kwargs={"lang": language, "pk": _PK, "slug": _SLUG})
+    head, _stand_in, tail = path.partition(f"{_PK}-{_SLUG}")
+    return head, tail
+
+
+def article_link_path(language: str, pk: int, slug: str) -> str:
+    """reverse("knowledge:article", ...) as a string join: a page links many articles, and
+    resolving the URL patterns for each link was a fifth of rendering one. The shape is
+    reversed once per language (and script prefix), the slug quoted exactly as reverse()
+    quotes a path; slugs never hold "/" (SlugField), which the pattern would refuse."""
+    head, tail = _article_path_shape(get_script_prefix(), language)
+    return f"{head}{int(pk)}-{quote(slug, safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
 
 
 def describe(*texts: str) -> str:

@@ -2,6 +2,8 @@
 
 A translation is only ever saved here, so its rendered HTML is always sanitize_html's output,
 its previous text is always kept as a version, and its search vector always matches its text.
+Every save of an article or a translation also stores its section's reading list anew and moves
+the section's `updated_at` (knowledge.related's signals, in the same transaction).
 """
 
 from __future__ import annotations
@@ -30,12 +32,6 @@ from .search import refresh_search_vectors
 from .structure import bump_version
 
 SLUG_CHARS = 80
-
-
-def _touch_section(section_id: int) -> None:
-    """A change to any article moves its section's time: article pages list their section's
-    articles, and their ETag (knowledge.selectors.article_page_stamp) relies on this."""
-    Section.objects.filter(pk=section_id).update(updated_at=timezone.now())
 
 
 def clean_labels(labels: Sequence[str]) -> list[str]:
@@ -75,7 +71,6 @@ def create_article(
     )
     article.full_clean()
     article.save()
-    _touch_section(section.pk)
     return article
 
 
@@ -122,7 +117,6 @@ def save_translation(
     translation.full_clean(exclude=["search_vector"])
     translation.save()
     refresh_search_vectors([translation])
-    _touch_section(article.section_id)
     return translation
 
 
@@ -151,7 +145,6 @@ def publish_translation(
     translation.published_at = at or translation.published_at or timezone.now()
     translation.updated_at = timezone.now()
     translation.save(update_fields=["status", "published_at", "updated_at"])
-    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -160,7 +153,6 @@ def unpublish_translation(translation: ArticleTranslation) -> ArticleTranslation
     translation.status = ArticleStatus.DRAFT
     translation.updated_at = timezone.now()
     translation.save(update_fields=["status", "updated_at"])
-    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -169,7 +161,6 @@ def rerender_translation(translation: ArticleTranslation) -> ArticleTranslation:
     _render(translation)
     translation.save(update_fields=["body_html", "body_text"])
     refresh_search_vectors([translation])
-    _touch_section(translation.article.section_id)
     return translation
 
 
@@ -244,15 +235,12 @@ class TranslationInput:
 def update_article(
     article: Article, *, section: Section, internal: bool, labels: Sequence[str], position: int
 ) -> Article:
-    moved_from = article.section_id
     article.section = section
     article.internal = internal
     article.labels = clean_labels(labels)
     article.position = position
     article.full_clean()
-    article.save()
-    for section_id in {moved_from, section.pk}:
-        _touch_section(section_id)
+    article.save()  # knowledge.related refreshes the old and the new section
     return article
 
 

@@ -99,7 +99,7 @@ def help_tree() -> HelpTree:
 def _read_tree(version: int) -> HelpTree:
     categories = {c.pk: c for c in Category.objects.prefetch_related("organizations")}
     sections = sorted(
-        Section.objects.prefetch_related("organizations"),
+        Section.objects.defer("reading_list").prefetch_related("organizations"),
         key=lambda s: (categories[s.category_id].position, s.category_id, s.position, s.pk),
     )
     rules = {}

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from functools import lru_cache
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation as i18n
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from helpdesk.i18n import LANGUAGE_CODES, help_language
 
-from . import page_cache, search_cache, seo
+from . import page_cache, seo
+from .access import is_staff_viewer
 from .caching import cacheable_page, page_etag, private_page
 from .forms import FeedbackForm
 from .models import Category, Section
 from .reader_services import FeedbackRateLimited, record_feedback
+from .related import related_links
 from .selectors import (
     ArticlePage,
     article_page,
@@ -30,7 +33,6 @@ from .selectors import (
     section_listing,
 )
 
-STAMP_SECONDS = 60
 # What the page says after a vote: ?feedback=<state> (a URL of its own, so caches keep apart).
 FEEDBACK_STATES = {"voted-yes", "voted-no", "thanks", "limited"}
 
@@ -141,20 +143,23 @@ def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -
     if page.translation.slug != slug:
         return HttpResponsePermanentRedirect(seo.article_path(page.translation))
     if request.user.is_authenticated:
-        return private_page(_render_article(request, page, state))
-    count, newest = _remembered_stamp(request.user, page)
-    etag = page_etag(page.translation.pk, count, newest.isoformat(), state)
+        return private_page(_render_article(request, page, state, _related(request, page)))
+    related = related_links(page.translation)
+    newest = article_page_stamp(page, related)
+    etag = page_etag(
+        page.translation.pk, newest.isoformat(), state, *(link.article_id for link in related)
+    )
     if not shared:
         return cacheable_page(
             request,
             etag=etag,
             last_modified=newest,
-            render=lambda: _render_article(request, page, state, fragment_key=etag),
+            render=lambda: _render_article(request, page, state, related),
         )
     # What the ETag covers is the same for every anonymous visitor: rendered once, with a
-    # placeholder for the CSRF token, and kept (the related list also on its own, per ETag).
+    # placeholder for the CSRF token, and kept.
     placeholder = page_cache.new_placeholder()
-    rendered = _render_article(request, page, state, fragment_key=etag, csrf=placeholder)
+    rendered = _render_article(request, page, state, related, csrf=placeholder)
     kept = page_cache.KeptArticle(
         slug=page.translation.slug,
         path=seo.article_path(page.translation),
@@ -167,21 +172,16 @@ def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -
     return page_cache.respond_article(request, kept)
 
 
-def _remembered_stamp(viewer, page: ArticlePage):
-    """article_page_stamp for anonymous visitors, kept for STAMP_SECONDS under the content
-    and tree versions (any article, section or category write moves one of them); only an
-    article coming live on schedule, which writes nothing, waits up to that long to count."""
-    translation = page.translation
-    key = search_cache.ranking_key("article-stamp", translation.pk, translation.updated_at)
-    stamp = cache.get(key)
-    if stamp is None:
-        stamp = article_page_stamp(viewer, page)
-        cache.set(key, stamp, STAMP_SECONDS)
-    return stamp
+def _related(request: HttpRequest, page: ArticlePage) -> list:
+    """Staff also see internal articles in the list (the live query); customers the section's
+    stored list (knowledge.related), which holds only what every reader of the page may see."""
+    if is_staff_viewer(request.user):
+        return related_translations(request.user, page.translation)
+    return related_links(page.translation)
 
 
 def _render_article(
-    request: HttpRequest, page: ArticlePage, state: str, fragment_key: str = "", csrf: str = ""
+    request: HttpRequest, page: ArticlePage, state: str, related: list, csrf: str = ""
 ) -> HttpResponse:
     translation = page.translation
     assert translation is not None
@@ -208,9 +208,7 @@ def _render_article(
         "article": page.article,
         "translation": translation,
         "crumbs": crumbs,
-        # Called by the template only when the related list is not already rendered.
-        "load_related": lambda: related_translations(request.user, translation),
-        "fragment_key": fragment_key,
+        "related": related,
         "other_translations": [t for code, t in page.others.items() if code != lang],
         "feedback_state": state,
         "feedback_form": FeedbackForm(),
@@ -224,14 +222,7 @@ def _article_switch(page: ArticlePage) -> dict[str, str]:
     """The switcher keeps the article: its translation, or the "not in this language" page."""
     fallback = page.translation or next(iter(page.others.values()))
     return {
-        code: reverse(
-            "knowledge:article",
-            kwargs={
-                "lang": code,
-                "pk": page.article.pk,
-                "slug": page.others.get(code, fallback).slug,
-            },
-        )
+        code: seo.article_link_path(code, page.article.pk, page.others.get(code, fallback).slug)
         for code in LANGUAGE_CODES
     }
 
@@ -299,17 +290,20 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 def _crumbs(lang: str, category: Category, section: Section | None = None) -> list[tuple[str, str]]:
     crumbs = [
-        (_("Help center"), reverse("knowledge:home_lang", kwargs={"lang": lang})),
-        (
-            category.name_in(lang),
-            reverse("knowledge:category", kwargs={"lang": lang, "slug": category.slug}),
-        ),
+        (_("Help center"), _tree_path("knowledge:home_lang", lang)),
+        (category.name_in(lang), _tree_path("knowledge:category", lang, category.slug)),
     ]
     if section is not None:
-        crumbs.append(
-            (
-                section.name_in(lang),
-                reverse("knowledge:section", kwargs={"lang": lang, "slug": section.slug}),
-            )
-        )
+        crumbs.append((section.name_in(lang), _tree_path("knowledge:section", lang, section.slug)))
     return crumbs
+
+
+def _tree_path(view_name: str, lang: str, slug: str = "") -> str:
+    return _remembered_path(get_script_prefix(), get_urlconf(), view_name, lang, slug)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_path(prefix: str, urlconf, view_name: str, lang: str, slug: str) -> str:
+    """reverse() of a help-tree page, remembered per process: the tree is small, its paths
+    are the same on every page, and resolving them was a tenth of rendering an article."""
+    return reverse(view_name, kwargs={"lang": lang, **({"slug": slug} if slug else {})})

@@ -148,6 +148,9 @@ class Section(TranslatedNames):
         related_name="+",
         verbose_name=_("teams that may edit"),
     )
+    # {language: the first public articles}, what "Related articles" shows: written with
+    # every article change in the section (knowledge.related), NULL until first computed.
+    reading_list = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta(TranslatedNames.Meta):
         verbose_name = _("section")

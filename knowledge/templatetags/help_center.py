@@ -23,6 +23,14 @@ def has_name_in(item, language: str) -> bool:
     return item.has_name(language)
 
 
+@register.filter
+def article_href(translation) -> str:
+    """The article page of a translation (or a related-list entry): knowledge.seo.article_path."""
+    from knowledge.seo import article_path
+
+    return article_path(translation)
+
+
 @register.simple_tag
 def help_theme():
     """The admins' look for the help center (cached; see knowledge.theme)."""
