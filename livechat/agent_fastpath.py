@@ -13,8 +13,9 @@ only those here, everything else through the form) is, in one statement:
   the ticket's first reply, last activity, assignee (whoever answers first owns it) and status
   (pending), "agent joined" on the conversations, and a `ChatReplyFollowUp` row;
 
-then the frames go out (livechat.consumers), and the ticket-level work follows batched
-(livechat/followups.py), exactly as `reply` would have sent `ticket_changed`.
+on the socket's event loop (livechat.aiodb); then the frames go out in one Redis round trip
+(livechat.fanout), and the ticket-level work follows batched (livechat/followups.py), exactly
+as `reply` would have sent `ticket_changed`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from django.db import connection
 from django.utils import timezone
 
 from channels_in.models import DeliveryStatus, OutboundDelivery
@@ -33,7 +32,8 @@ from customers.models import Identity
 from tickets import realtime
 from tickets.models import AuthorKind, Message, Status, Ticket
 
-from . import followups, limits, live
+from . import aiodb, fanout, limits, live
+from .asyncdb import run_db
 from .errors import ChatError
 from .fastpath import LIVE_STATUSES
 from .models import ChatConversation, ChatReplyFollowUp, ChatVisitor
@@ -141,12 +141,13 @@ def checked_reply(agent: Any, client_id: Any, text: Any, seen: Any) -> tuple[str
     return client_id, text, seen
 
 
-def store_reply(
-    ticket_id: int, agent: Any, *, client_id: Any, text: Any, seen: Any = 0
-) -> tuple[dict[str, Any], StoredReply | None]:
-    """(the `reply_ack` frame, what was stored — None for a resend). ChatError `use_form`
-    when this reply needs the reply form (the ticket is not a running chat any more, a
-    colleague answered meanwhile): the page submits the form, which says why."""
+async def receive_reply(
+    layer: Any, ticket_id: int, agent: Any, *, client_id: Any, text: Any, seen: Any = 0
+) -> dict[str, Any]:
+    """The `reply` frame → its `reply_ack`, sent after the visitors have the reply (stored on
+    the event loop: one statement, livechat.aiodb). ChatError `use_form` when this reply
+    needs the reply form (the ticket is not a running chat any more, a colleague answered
+    meanwhile): the page submits the form, which says why."""
     client_id, text, seen = checked_reply(agent, client_id, text, seen)
     key = reply_key(ticket_id, agent.pk, client_id)
     now = timezone.now()
@@ -161,21 +162,10 @@ def store_reply(
         "sent": DeliveryStatus.SENT,
         "pending": Status.PENDING,
     }
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_statement(), params, prepare=True)
-        row = cursor.fetchone()
+    row = await aiodb.fetchone(_statement(), params)
     if row is None:
-        earlier = (
-            Message.objects.filter(channel="chat", external_id=key).select_related("author").first()
-        )
-        if earlier is None:
-            raise ChatError("use_form", "send this reply with the reply form")
-        return live.frame(
-            "reply_ack", id=client_id, duplicate=True, message=live.message_frame(earlier, ())
-        ), None
+        return await run_db(_earlier_reply)(key, client_id)
     message_id, visitors, joined, _touched = row
-    followups.schedule()
     message = {
         "id": message_id,
         "from": "agent",
@@ -185,31 +175,37 @@ def store_reply(
         "agent": live.agent_card(agent),
     }
     stored = StoredReply(message, ticket_id, list(visitors or []), list(joined or []))
-    return live.frame("reply_ack", id=client_id, duplicate=False, message=message), stored
+    await announce_reply(layer, agent, stored)
+    return live.frame("reply_ack", id=client_id, duplicate=False, message=message)
+
+
+def _earlier_reply(key: str, client_id: str) -> dict[str, Any]:
+    """A resend of a stored reply gets its ack again; anything else goes to the form."""
+    earlier = (
+        Message.objects.filter(channel="chat", external_id=key).select_related("author").first()
+    )
+    if earlier is None:
+        raise ChatError("use_form", "send this reply with the reply form")
+    return live.frame(
+        "reply_ack", id=client_id, duplicate=True, message=live.message_frame(earlier, ())
+    )
 
 
 async def announce_reply(layer: Any, agent: Any, stored: StoredReply) -> None:
     """The reply, live: to each of the chat's visitors ("agent joined" first for those who
-    meet this agent now), then `message.created` to every open inbox."""
-    if layer is None:
-        return
-    try:
-        await _send_all(layer, agent, stored)
-    except Exception:  # noqa: BLE001 - stored; the widget's `since` replay shows it on reconnect
-        log.warning("could not push chat reply %s", stored.message["id"], exc_info=True)
-
-
-async def _send_all(layer: Any, agent: Any, stored: StoredReply) -> None:
+    meet this agent now), then `message.created` to every open inbox, and the follow-ups on
+    their way — one Redis round trip (livechat.fanout)."""
     body = {"type": "chat.frame", "frame": live.frame("message", message=stored.message)}
     joined = set(stored.joined)
+    sends = []
     for uid in stored.visitors:
         group = live.visitor_group(uid)
         if uid in joined:
             card = live.agent_card(agent)
-            await layer.group_send(
-                group, {"type": "chat.frame", "frame": live.frame("agent_joined", agent=card)}
+            sends.append(
+                (group, {"type": "chat.frame", "frame": live.frame("agent_joined", agent=card)})
             )
-        await layer.group_send(group, body)
+        sends.append((group, body))
     event = {
         "v": realtime.EVENT_VERSION,
         "type": "message.created",
@@ -218,4 +214,5 @@ async def _send_all(layer: Any, agent: Any, stored: StoredReply) -> None:
         "status": Status.PENDING,
         "channel": "chat",
     }
-    await layer.group_send(realtime.AGENTS_GROUP, {"type": "agent.event", "event": event})
+    sends.append((realtime.AGENTS_GROUP, {"type": "agent.event", "event": event}))
+    await fanout.send(layer, sends)

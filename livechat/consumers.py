@@ -10,6 +10,7 @@ import json
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tickets.access import visible_tickets
@@ -19,7 +20,7 @@ from . import agent_fastpath, chatbot, ending, fastpath, limits, live, services
 from .asyncdb import run_db
 from .availability import team_availability
 from .live import frame
-from .ratelimit import arate_limited
+from .ratelimit import acount
 from .services import ChatError
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,25 @@ class _FrameConsumer(AsyncJsonWebsocketConsumer):
 
     handlers: dict[str, str] = {}
 
+    async def dispatch(self, message: dict) -> None:
+        """Channels' own `dispatch` first hops to its one shared sync thread to tidy database
+        connections — for every frame *and* every channel-layer event, so each chat message
+        delivered to a socket queued behind every other socket's hop. These consumers never
+        use a database connection on the event loop (their work runs through `run_db`, which
+        tidies its thread's connection itself), so there is nothing to tidy."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         if text_data is None:
             await self.send_error("bad_frame", "frames are JSON text")
             return
-        if len(text_data.encode("utf-8")) > services.MAX_FRAME_BYTES:
+        # A UTF-8 character is at most 4 bytes: most frames need no encoding to be measured.
+        if len(text_data) * 4 > services.MAX_FRAME_BYTES and (
+            len(text_data.encode("utf-8")) > services.MAX_FRAME_BYTES
+        ):
             await self.send_error("too_large", "the frame is larger than 16 KB")
             return
         try:
@@ -94,6 +109,7 @@ class ChatConsumer(_FrameConsumer):
         "bot_solved": "on_bot_solved",
     }
     visitor = None
+    messages_limited = False  # the current `message` frame is over the visitor's limit
 
     async def connect(self) -> None:
         await self.accept()
@@ -107,9 +123,14 @@ class ChatConsumer(_FrameConsumer):
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         if self.visitor is not None:
-            # Counted in Redis without a thread hop: a flood costs the process little.
-            limited = await arate_limited("frame", self.visitor.uid.hex, limits.FRAMES_PER_MINUTE)
-            if limited:
+            # Counted in Redis without a thread hop: a flood costs the process little. A
+            # `message` frame counts against the message limit too, in the same round trip.
+            buckets = [("frame", limits.FRAMES_PER_MINUTE)]
+            if isinstance(content, dict) and content.get("type") == "message":
+                buckets.append(("msg", limits.MESSAGES_PER_MINUTE))
+            limited = await acount(self.visitor.uid.hex, buckets)
+            self.messages_limited = limited[-1]
+            if limited[0]:
                 await self.send_error("rate_limited", "too many frames; slow down")
                 await self.close(code=CLOSE_RATE)
                 return
@@ -161,22 +182,24 @@ class ChatConsumer(_FrameConsumer):
         return welcome
 
     async def on_message(self, content: dict) -> None:
-        # A running conversation's text message takes the one-statement fast path; its live
-        # frames go out from here, without another thread hop (livechat/fastpath.py).
-        ack, stored = await run_db(fastpath.message_ack)(
+        # A running conversation's text message takes the one-statement fast path on the
+        # event loop; the rest the general path, in a thread (livechat/fastpath.py).
+        ack = await fastpath.receive_message(
+            self.channel_layer,
             self.visitor,
             client_id=content.get("id"),
             text=content.get("text"),
             uploads=content.get("attachments") or [],
+            over_limit=self.messages_limited,
         )
-        if stored is not None:
-            await fastpath.announce(self.channel_layer, self.visitor, stored)
         await self.send_json(ack)
 
     async def on_typing(self, content: dict) -> None:
-        await run_db(live.visitor_typing)(
-            self.visitor, typing=content.get("typing"), preview=content.get("preview")
+        state = live.visitor_typing_frame(
+            typing=content.get("typing"), preview=content.get("preview")
         )
+        groups = await run_db(live.visitor_typing_groups)(self.visitor)
+        await live.asend(self.channel_layer, groups, state)
 
     async def on_read(self, content: dict) -> None:
         await run_db(live.visitor_read)(self.visitor, upto=content.get("upto"))
@@ -254,9 +277,9 @@ class AgentChatConsumer(_FrameConsumer):
             )
 
     async def on_typing(self, content: dict) -> None:
-        await run_db(live.agent_typing)(
-            self.ticket, self.scope["user"], typing=bool(content.get("typing"))
-        )
+        state = live.agent_typing_frame(self.scope["user"], typing=bool(content.get("typing")))
+        groups = await run_db(live.agent_typing_groups)(self.ticket)
+        await live.asend(self.channel_layer, groups, state)
 
     async def on_read(self, content: dict) -> None:
         await run_db(live.agent_read)(self.ticket)
@@ -270,14 +293,12 @@ class AgentChatConsumer(_FrameConsumer):
     async def on_reply(self, content: dict) -> None:
         """A plain public reply typed in the ticket page (livechat/agent_fastpath.py); the
         `reply_ack` comes after the visitors have it. `use_form`: send it with the form."""
-        user = self.scope["user"]
-        ack, stored = await run_db(agent_fastpath.store_reply)(
+        ack = await agent_fastpath.receive_reply(
+            self.channel_layer,
             self.ticket.pk,
-            user,
+            self.scope["user"],
             client_id=content.get("id"),
             text=content.get("text"),
             seen=content.get("seen"),
         )
-        if stored is not None:
-            await agent_fastpath.announce_reply(self.channel_layer, user, stored)
         await self.send_json(ack)

@@ -15,11 +15,14 @@ decisions, so here one `INSERT … RETURNING` (a CTE) does, atomically, in autoc
   `InboundEvent` (status `received`, with the message: "follow-ups pending"), and
 - update the ticket's last activity, unread marker and status (pending / on hold → open).
 
-The row is committed before the visitor gets the `ack`. The ticket-level work the general
-path does inside the write — `ticket_changed` (SLA clocks, automations, feedback, …), search
-indexing, routing offers — follows a moment later, batched (livechat/followups.py). When any
-check fails the statement stores nothing and returns no message: the caller takes the general
-path (first message, ended chat, reopened ticket, files, duplicates, offline hours).
+The statement runs on the socket's event loop, prepared once per connection (livechat.aiodb):
+no thread hop. The row is committed before the visitor gets the `ack`; the live frames and
+the follow-up flag leave in one Redis round trip (livechat.fanout). The ticket-level work
+the general path does inside the write — `ticket_changed` (SLA clocks, automations,
+feedback, …), search indexing, routing offers — follows a moment later, batched
+(livechat/followups.py). When any check fails the statement stores nothing and returns no
+message: the caller takes the general path (first message, ended chat, reopened ticket,
+files, duplicates, offline hours).
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from django.db import connection
 from django.utils import timezone
 
 from channels_in.models import InboundEvent, InboundStatus
@@ -42,12 +43,12 @@ from customers.services import normalize_handle
 from tickets import realtime
 from tickets.models import AuthorKind, Message, Status, Ticket
 
-from . import followups, limits, live
+from . import aiodb, fanout, live
+from .asyncdb import run_db
 from .availability import team_availability
 from .errors import ChatError
 from .messages import checked_message, visitor_message_ack
 from .models import BotOutcome, ChatBotTurn, ChatConversation, ChatVisitor
-from .ratelimit import rate_limited
 from .visitors import needs_profile, visitor_handle
 
 log = logging.getLogger(__name__)
@@ -138,18 +139,6 @@ FROM stored JOIN target ON target.id = stored.ticket_id
 """  # noqa: S608 - only table names and status constants are formatted in; values are params
 
 
-def _execute(params: dict[str, Any]) -> tuple | None:
-    """Run the statement as a prepared statement of the connection: planning it (a CTE over
-    seven tables and their indexes) costs ~20 ms, ten times its execution. Django's cursors bind
-    parameters on the client, which cannot prepare, so this uses a server-binding cursor on the
-    same connection (autocommit, from the process's pool)."""
-    connection.ensure_connection()
-    # Errors as Django's own: a broken connection is then dropped, not handed out again.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_statement(), params, prepare=True)
-        return cursor.fetchone()
-
-
 _availability: dict[str, Any] = {"at": 0.0, "value": None}
 
 
@@ -162,37 +151,52 @@ def availability() -> dict[str, Any]:
     return _availability["value"]
 
 
+async def current_availability() -> dict[str, Any]:
+    """`availability()` without a thread hop while the remembered value is fresh."""
+    value = _availability["value"]
+    if value is not None and time.monotonic() - _availability["at"] <= AVAILABILITY_SECONDS:
+        return value
+    return await run_db(availability)()
+
+
 def forget_availability() -> None:
     _availability.update(value=None, at=0.0)
 
 
-def message_ack(
-    visitor: ChatVisitor, *, client_id: Any, text: Any, uploads: Any = ()
-) -> tuple[dict[str, Any], Stored | None]:
-    """The socket's `message` frame → (its `ack` frame, what the fast path stored or None).
+async def receive_message(
+    layer: Any,
+    visitor: ChatVisitor,
+    *,
+    client_id: Any,
+    text: Any,
+    uploads: Any = (),
+    over_limit: bool = False,
+) -> dict[str, Any]:
+    """The socket's `message` frame → its `ack` frame.
 
-    The live frames of a fast-path message are the caller's to send (`announce`, from the
-    event loop); the general path sends its own after its commit."""
+    A running conversation's text message is stored on the event loop (one statement,
+    livechat.aiodb) and announced from here; anything else — files, the first message, an
+    ended chat, a duplicate, offline hours — takes the general path in a thread, which sends
+    its own frames after its commit. The socket counted the frame against the visitor's
+    message limit already (`over_limit`: past it)."""
     client_id, text, tokens = checked_message(client_id, text, uploads)
-    stored, counted = (None, False) if tokens else store_message(visitor, client_id, text)
-    if stored is None:
-        return visitor_message_ack(
-            visitor, client_id=client_id, text=text, uploads=tokens, counted=counted
-        ), None
-    ack = live.frame("ack", id=client_id, duplicate=False, message=stored.message)
-    return ack, stored
-
-
-def store_message(visitor: ChatVisitor, client_id: str, text: str) -> tuple[Stored | None, bool]:
-    """Store a checked text message of a running conversation. Returns (stored, counted):
-    stored is None when the general path must take it (nothing was stored); counted says the
-    message was already counted against the visitor's rate limit."""
-    if not availability()["online"] or needs_profile(visitor, offline=False):
-        return None, False  # offline: the general path turns the chat into an email
-    if connection.in_atomic_block:
-        return None, False  # inside a caller's transaction "committed before ack" is theirs
-    if rate_limited("msg", visitor.uid.hex, limits.MESSAGES_PER_MINUTE):
+    if over_limit:
         raise ChatError("rate_limited", "too many messages; wait a moment")
+    stored = None if tokens else await store_message(visitor, client_id, text)
+    if stored is None:
+        return await run_db(visitor_message_ack)(
+            visitor, client_id=client_id, text=text, uploads=tokens, counted=True
+        )
+    await announce(layer, visitor, stored)
+    return live.frame("ack", id=client_id, duplicate=False, message=stored.message)
+
+
+async def store_message(visitor: ChatVisitor, client_id: str, text: str) -> Stored | None:
+    """Store a checked text message of a running conversation; None when the general path
+    must take it (nothing was stored)."""
+    online = (await current_availability())["online"]
+    if not online or needs_profile(visitor, offline=False):
+        return None  # offline: the general path turns the chat into an email
     key = f"chat:{visitor.uid.hex}:{client_id}"
     now = timezone.now()
     body = redact_pii(text)
@@ -220,11 +224,10 @@ def store_message(visitor: ChatVisitor, client_id: str, text: str) -> tuple[Stor
         "received": InboundStatus.RECEIVED,
         "open": Status.OPEN,
     }
-    row = _execute(params)
+    row = await aiodb.fetchone(_statement(), params)
     if row is None:
-        return None, True
+        return None
     message_id, ticket_id, old_status, new_status, _event_id, sockets = row
-    followups.schedule()
     stored = Stored(
         message={
             "id": message_id,
@@ -238,15 +241,13 @@ def store_message(visitor: ChatVisitor, client_id: str, text: str) -> tuple[Stor
         status=new_status or old_status,
         other_tabs=(sockets or 0) > 1,
     )
-    return stored, True
+    return stored
 
 
 async def announce(layer: Any, visitor: ChatVisitor, stored: Stored) -> None:
-    """The committed message, live: `message.created` to every open agent inbox (one group
-    send, as `tickets.realtime.publish` does after a commit), then the echo to the visitor's
-    other tabs, if any. A channel layer that is down loses only the nudge, never the message."""
-    if layer is None:
-        return
+    """The committed message, live: `message.created` to every open agent inbox (as
+    `tickets.realtime.publish` sends it after a commit), the echo to the visitor's other tabs,
+    if any, and the follow-ups on their way — one Redis round trip (livechat.fanout)."""
     event = {
         "v": realtime.EVENT_VERSION,
         "type": "message.created",
@@ -255,10 +256,8 @@ async def announce(layer: Any, visitor: ChatVisitor, stored: Stored) -> None:
         "status": stored.status,
         "channel": "chat",
     }
-    try:
-        await layer.group_send(realtime.AGENTS_GROUP, {"type": "agent.event", "event": event})
-        if stored.other_tabs:
-            echo = {"type": "chat.frame", "frame": live.frame("message", message=stored.message)}
-            await layer.group_send(live.visitor_group(visitor.uid), echo)
-    except Exception:  # noqa: BLE001 - the state is in PostgreSQL; pages show it on load
-        log.warning("could not announce chat message %s", stored.message["id"], exc_info=True)
+    sends = [(realtime.AGENTS_GROUP, {"type": "agent.event", "event": event})]
+    if stored.other_tabs:
+        echo = {"type": "chat.frame", "frame": live.frame("message", message=stored.message)}
+        sends.append((live.visitor_group(visitor.uid), echo))
+    await fanout.send(layer, sends)

@@ -38,7 +38,7 @@ from channels_in.models import InboundEvent, InboundStatus
 from tickets.config_snapshot import inbound_snapshot
 from tickets.models import AuthorKind, Message, Status, Ticket
 from tickets.search_queue import ticket_search_refresh_later
-from tickets.signals import TicketEvent, ticket_changed
+from tickets.signals import TicketChange, TicketEvent, send_many
 
 from . import offers
 from .models import ChatReplyFollowUp
@@ -68,19 +68,40 @@ def schedule() -> None:
 
     A run this process queued itself starts `DELAY_SECONDS` later at the earliest, so for most
     of that time another commit here needs no Redis round trip: that run will see it."""
+    if not flag_needed():
+        return
+    try:
+        if _redis().set(_flag(), 1, nx=True, ex=FLAG_TTL_SECONDS):
+            queue_run()
+    except Exception:  # noqa: BLE001 - the events wait for the next run or the ingest sweep
+        log.warning("could not queue chat follow-ups; a later run applies them", exc_info=True)
+
+
+def flag_needed() -> bool:
+    """False while a run this process queued cannot have started yet (see `schedule`)."""
+    return time.monotonic() >= _queued_until
+
+
+def flag_name() -> str:
+    """The flag's Redis key: the sockets set it (`SET NX EX FLAG_TTL_SECONDS`) in the same
+    round trip as a message's live frames (livechat/fanout.py), then call `queue_run` if it
+    was not set yet."""
+    return _flag()
+
+
+def queue_run() -> None:
+    """Queue the run for a flag just set. In a thread: eager tasks (tests) run it here."""
     global _queued_until
     from .tasks import apply_chat_followups
 
     now = time.monotonic()
-    if now < _queued_until:
-        return
     try:
-        if _redis().set(_flag(), 1, nx=True, ex=FLAG_TTL_SECONDS):
-            apply_chat_followups.apply_async(countdown=DELAY_SECONDS)
-            if not apply_chat_followups.app.conf.task_always_eager:
-                _queued_until = now + DELAY_SECONDS * 0.6
+        apply_chat_followups.apply_async(countdown=DELAY_SECONDS)
     except Exception:  # noqa: BLE001 - the events wait for the next run or the ingest sweep
         log.warning("could not queue chat follow-ups; a later run applies them", exc_info=True)
+        return
+    if not apply_chat_followups.app.conf.task_always_eager:
+        _queued_until = now + DELAY_SECONDS * 0.6
 
 
 def pending_events():
@@ -142,6 +163,7 @@ def _apply(items: list[tuple[int, dict]]) -> None:
         .select_for_update(of=("self",))
         .in_bulk(ticket_ids)
     )
+    events = []
     for message_id, changes in sorted(items, key=lambda item: item[0]):
         message = messages.get(message_id)
         ticket = tickets.get(message.ticket_id) if message else None
@@ -149,14 +171,17 @@ def _apply(items: list[tuple[int, dict]]) -> None:
             continue  # deleted since (the ticket and its messages): nothing to follow up
         message.ticket = ticket
         agent = message.author_kind == AuthorKind.AGENT
-        ticket_changed.send(
-            sender=Ticket,
-            ticket=ticket,
-            event=TicketEvent.AGENT_REPLY if agent else TicketEvent.CUSTOMER_MESSAGE,
-            actor=message.author if agent else None,
-            message=message,
-            changes={field: tuple(move) for field, move in (changes or {}).items()},
+        events.append(
+            TicketChange(
+                ticket=ticket,
+                event=TicketEvent.AGENT_REPLY if agent else TicketEvent.CUSTOMER_MESSAGE,
+                actor=message.author if agent else None,
+                message=message,
+                changes={field: tuple(move) for field, move in (changes or {}).items()},
+            )
         )
+    # SLA takes the whole list set-wise; every other receiver each event in order.
+    send_many(events, sender=Ticket)
     for ticket in tickets.values():
         ticket_search_refresh_later(ticket.pk)
         if ticket.assignee_id is None and ticket.status in offers.WAITING_STATUSES:

@@ -128,10 +128,36 @@ def _ticket_ids(visitor: ChatVisitor) -> list[int]:
 # --- typing, reads, presence ---------------------------------------------------------------
 
 
-def visitor_typing(visitor: ChatVisitor, *, typing: Any, preview: Any = "") -> None:
-    state = frame("typing", typing=bool(typing), preview=str(preview or "")[:200])
-    for ticket_id in _ticket_ids(visitor):
-        group_send(ticket_group(ticket_id), state)
+# Typing frames come with every few keystrokes: the sockets read the groups in a thread and
+# send from their event loop (`asend`). A `group_send` from a thread started an event loop
+# and a Redis connection per call.
+
+
+def visitor_typing_groups(visitor: ChatVisitor) -> list[str]:
+    return [ticket_group(ticket_id) for ticket_id in _ticket_ids(visitor)]
+
+
+def visitor_typing_frame(*, typing: Any, preview: Any = "") -> dict[str, Any]:
+    return frame("typing", typing=bool(typing), preview=str(preview or "")[:200])
+
+
+def agent_typing_groups(ticket: Ticket) -> list[str]:
+    return [visitor_group(uid) for uid in _visitor_uids(ticket)]
+
+
+def agent_typing_frame(agent: Any, *, typing: bool) -> dict[str, Any]:
+    return frame("typing", typing=bool(typing), agent=agent_card(agent))
+
+
+async def asend(layer: Any, groups: list[str], data: dict[str, Any]) -> None:
+    """`group_send` of one frame to `groups`, from a socket's event loop."""
+    if layer is None:
+        return
+    try:
+        for group in groups:
+            await layer.group_send(group, {"type": "chat.frame", "frame": data})
+    except Exception:  # noqa: BLE001 - a live nudge lost; the state is in PostgreSQL
+        log.warning("could not send %s to %s", data.get("type"), groups, exc_info=True)
 
 
 def visitor_read(visitor: ChatVisitor, *, upto: Any) -> None:
@@ -143,12 +169,6 @@ def visitor_read(visitor: ChatVisitor, *, upto: Any) -> None:
         conversation.visitor_read_upto = upto
         conversation.save(update_fields=["visitor_read_upto"])
         group_send(ticket_group(conversation.ticket_id), frame("read", upto=upto))
-
-
-def agent_typing(ticket: Ticket, agent: Any, *, typing: bool) -> None:
-    state = frame("typing", typing=bool(typing), agent=agent_card(agent))
-    for visitor_uid in _visitor_uids(ticket):
-        group_send(visitor_group(visitor_uid), state)
 
 
 def agent_read(ticket: Ticket) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections.abc import Sequence
 
 import redis
 import redis.asyncio as aioredis
@@ -38,7 +39,7 @@ def _sync_client() -> redis.Redis:
         return client
 
 
-def _async_client() -> aioredis.Redis:
+def async_client() -> aioredis.Redis:
     """One client per event loop (asyncio connections belong to the loop that made them)."""
     loop = asyncio.get_running_loop()
     url = settings.REDIS_URL
@@ -59,9 +60,16 @@ def rate_limited(bucket: str, key: str, limit: int, window: int = 60) -> bool:
 
 
 async def arate_limited(bucket: str, key: str, limit: int, window: int = 60) -> bool:
-    name = _key(bucket, key, window)
-    async with _async_client().pipeline(transaction=False) as pipe:
-        pipe.incr(name)
-        pipe.expire(name, window * 2)
-        count, _ = await pipe.execute()
-    return count > limit
+    return (await acount(key, [(bucket, limit)], window))[0]
+
+
+async def acount(key: str, buckets: Sequence[tuple[str, int]], window: int = 60) -> list[bool]:
+    """`arate_limited` for several (bucket, limit) of one key in one round trip: a visitor's
+    `message` frame counts as a frame and as a message at once."""
+    names = [_key(bucket, key, window) for bucket, _ in buckets]
+    async with async_client().pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.incr(name)
+            pipe.expire(name, window * 2)
+        results = await pipe.execute()
+    return [count > limit for count, (_, limit) in zip(results[::2], buckets, strict=True)]

@@ -23,6 +23,18 @@ SAME_STATE_QUIET_SECONDS = 2.0
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message: dict) -> None:
+        # Channels' own dispatch first hops to its one shared sync thread to tidy database
+        # connections, for every frame and every event: each live event an inbox receives
+        # queued behind every other socket's hop. Database work here goes through
+        # database_sync_to_async, which tidies its own connection.
+        from channels.consumer import get_handler_name
+
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not (user and user.is_authenticated and user.is_staff_member):

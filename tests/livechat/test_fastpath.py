@@ -148,7 +148,9 @@ def test_an_ended_chat_takes_the_general_path(chat_channel):
 
 
 def test_a_lost_follow_up_run_is_applied_by_the_ingest_sweep(chat_channel, heard, monkeypatch):
-    monkeypatch.setattr(followups, "schedule", lambda: None)  # the task never comes
+    # The task never comes (nor does the flag that would queue it).
+    monkeypatch.setattr(followups, "schedule", lambda: None)
+    monkeypatch.setattr(followups, "flag_needed", lambda: False)
 
     @async_to_sync
     async def scenario():
