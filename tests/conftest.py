@@ -84,6 +84,17 @@ _patient_socket_connect()
 
 
 @pytest.fixture(autouse=True)
+def _close_chat_connections():
+    """The chat fast paths' async connections (livechat.aiodb) belong to each test's event
+    loop (chat, fuzz and security tests open them): closed after the test, so none is left
+    open when the test database is dropped."""
+    from livechat import aiodb
+
+    yield
+    aiodb.close_all()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -18,16 +18,6 @@ def agents_online(monkeypatch):
     monkeypatch.setattr("livechat.availability.presence.agents_online", lambda **kw: [1])
 
 
-@pytest.fixture(autouse=True)
-def close_chat_connections():
-    """The fast paths' async connections (livechat.aiodb) belong to each test's event loop:
-    closed after the test, so none is left open when the test database is dropped."""
-    from livechat import aiodb
-
-    yield
-    aiodb.close_all()
-
-
 @pytest.fixture
 def list_layer(settings):
     """The list-based Redis channel layer (CHANNEL_LAYER=core) instead of pub/sub."""
