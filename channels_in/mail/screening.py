@@ -236,7 +236,8 @@ def count_from_senders(mails: list[tuple[InboundEvent, str]]) -> list[tuple[int,
         if count > limit:
             # Over the limit: count only events that exist (one whose transaction rolled
             # back left its id in Redis), before holding anyone's mail.
-            ids = [int(member) for member in members if member.isdigit()]  # bytes: ASCII digits only
+            # Redis gives bytes, whose isdigit() is ASCII digits only.
+            ids = [int(member) for member in members if member.isdigit()]
             count = InboundEvent.objects.filter(pk__in=ids, kind="email").count()
         counted.append((count, limit, window))
     return counted
