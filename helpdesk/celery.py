@@ -2,13 +2,22 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("madoguchi")
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _run_behind_the_pages(**kwargs) -> None:
+    from helpdesk.startup import yield_cpu_to_pages
+
+    yield_cpu_to_pages()
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("ingest", "deliver", "default", "reports")]
 app.conf.task_routes = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from pathlib import Path
 
 
 def freeze_startup_objects() -> None:
@@ -32,3 +33,25 @@ def shorten_gil_turns() -> None:
     milliseconds = float(os.environ.get("WEB_SWITCH_INTERVAL_MS", "1"))
     if milliseconds > 0:
         sys.setswitchinterval(milliseconds / 1000)
+
+
+def yield_cpu_to_pages() -> None:
+    """Run background work (the Celery worker and beat) behind the pages when both want a core.
+    Follow-ups, indexing and polling can wait a few milliseconds; an agent's page should not
+    wait for them. WORKER_NICE (default 10; 0 leaves the priority alone) is added to the
+    process's niceness, which its pool processes inherit.
+
+    Linux with autogroup (Debian's default) first shares the CPU between sessions and only
+    then between the processes of one session, so a process's own niceness does not rank it
+    against the web processes of another session. The launcher starts the worker as a session
+    of its own; its leader lowers the whole session's group too. In containers the runtime's
+    CPU weights do this job (docker-compose.yml: `cpu_shares`)."""
+    niceness = int(os.environ.get("WORKER_NICE", "10"))
+    if niceness <= 0:
+        return
+    os.nice(niceness)
+    if os.getsid(0) == os.getpid():
+        try:
+            Path("/proc/self/autogroup").write_text(str(niceness))
+        except OSError:  # no autogroup in this kernel or container: the niceness suffices
+            pass

@@ -13,6 +13,9 @@ from helpdesk.celery import app as celery_app
 from helpdesk.settings import celery_broker_url
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+# Tests wait for the workers they start while the suite keeps every core busy: those workers
+# get no lower priority than the processes they serve (helpdesk.startup.yield_cpu_to_pages).
+os.environ["WORKER_NICE"] = "0"
 
 
 def _worker_redis_url() -> str:
