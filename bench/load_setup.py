@@ -38,6 +38,9 @@ def sessions(user, count):
         browser = Client(); browser.force_login(user); found.append(browser.cookies["sessionid"].value)
     return found
 
+from bench.datagen import drop_leftovers_of_stamped_dataset
+# Every run starts from the generated data set: earlier runs' tickets are not the newest.
+drop_leftovers_of_stamped_dataset(log=lambda line: print(line, file=sys.stderr))
 agent = staff("agent0-0@bench.example", "load-agent@bench.example", "agent")
 manager = staff("manager@bench.example", "load-manager@bench.example", "manager")
 account = SocialAccount.objects.filter(kind="telegram", name="Load bot").first()
@@ -109,6 +112,9 @@ def setup(env: dict, fixtures_path: Path, visitors: str, migrate: bool) -> dict:
         [python, "manage.py", "shell", "-c", code],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
+    for line in made.stderr.splitlines():
+        if line.startswith("removed "):
+            print(line, flush=True)
     fixtures = json.loads(made.stdout.split("FIXTURES", 1)[1])
     fixtures_path.parent.mkdir(parents=True, exist_ok=True)
     fixtures_path.write_text(json.dumps(fixtures))

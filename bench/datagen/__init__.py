@@ -65,6 +65,17 @@ def drop_leftovers(generated_tickets: int, log=print) -> None:
         )
 
 
+def drop_leftovers_of_stamped_dataset(log=print) -> None:
+    """drop_leftovers for the data set this database holds, if it holds a generated one (a
+    plain development database is left alone)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        stamp = _stamp(cursor)
+    if stamp:
+        drop_leftovers(stamp["counts"]["tickets"], log)
+
+
 def _stamp(cursor) -> dict | None:
     cursor.execute(
         "CREATE TABLE IF NOT EXISTS bench_dataset (version int, scale text, "
