@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -51,7 +52,6 @@ def yield_cpu_to_pages() -> None:
         return
     os.nice(niceness)
     if os.getsid(0) == os.getpid():
-        try:
+        # No autogroup in this kernel or container: the niceness suffices.
+        with contextlib.suppress(OSError):
             Path("/proc/self/autogroup").write_text(str(niceness))
-        except OSError:  # no autogroup in this kernel or container: the niceness suffices
-            pass
