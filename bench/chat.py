@@ -22,6 +22,9 @@ second one, so most messages cross processes through Redis.
   `POST /agent/tickets/<id>/reply/`) sent → the visitor's socket receives the `message` frame.
 - CPU per message: the web processes', the worker's and the database backends' CPU time over
   the step / messages sent (both directions); database transactions per message likewise.
+  The worker's share of a step is approximate (follow-ups still queued when a step ends count
+  in the next one): `all_steps_until_followups_done` measures all steps together, until the
+  follow-ups and search indexing they caused are done.
 The steady load steps through `--rates` (messages a second, half each way), `--duration`
 seconds each on the same sockets;
 `--senders` visitors take turns (each stays under the 30-messages-a-minute visitor limit).
@@ -32,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
@@ -46,7 +48,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.chat_support import (  # noqa: E402
     CSRF,
-    ORIGIN,
     ROOT,
     TARGET_P99_MS,
     AgentInbox,
@@ -54,6 +55,7 @@ from bench.chat_support import (  # noqa: E402
     Visitor,
     business_hours_off,
     business_hours_restore,
+    followups_settled,
     merge_counts,
     open_agent_chats,
     percentiles,
@@ -63,73 +65,8 @@ from bench.chat_support import (  # noqa: E402
     setup_django,
     start_web,
     start_worker,
-    tickets_for,
 )
-
-
-async def open_widgets(hosts: list[str], data: dict, count: int, concurrency: int):
-    """`count` widget sockets, alternating over the web processes, each past its `welcome`."""
-    from websockets.asyncio.client import connect
-
-    visitors: list[Visitor] = []
-    failures = 0
-    gate = asyncio.Semaphore(concurrency)
-
-    async def open_one(index: int) -> None:
-        nonlocal failures
-        async with gate:
-            try:
-                ws = await connect(
-                    f"ws://{hosts[index % len(hosts)]}/ws/chat/",
-                    origin=ORIGIN,
-                    open_timeout=60,
-                    ping_interval=None,  # a busy machine must not close idle sockets
-                )
-                hello = {
-                    "v": 1,
-                    "type": "hello",
-                    "channel": data["channel"],
-                    "token": data["tokens"][index],
-                    "lang": "ja",
-                }
-                await ws.send(json.dumps(hello))
-                while json.loads(await asyncio.wait_for(ws.recv(), 60))["type"] != "welcome":
-                    pass
-            except Exception:  # noqa: BLE001 - counted, reported
-                failures += 1
-                return
-            visitor = Visitor(ws, index)
-            visitor.reader = asyncio.create_task(visitor.read())
-            visitors.append(visitor)
-
-    await asyncio.gather(*(open_one(i) for i in range(count)))
-    return visitors, failures
-
-
-async def send_message(visitor: Visitor, text: str) -> tuple[str, float]:
-    client_id = uuid.uuid4().hex[:20]
-    sent = time.perf_counter()
-    await visitor.ws.send(json.dumps({"v": 1, "type": "message", "id": client_id, "text": text}))
-    return client_id, sent
-
-
-async def warm_up(senders: list[Visitor]) -> dict[int, int]:
-    """Each sender opens its chat (a ticket); returns visitor index → ticket id."""
-    gate = asyncio.Semaphore(8)
-
-    async def warm(visitor: Visitor) -> None:
-        async with gate:
-            waiter = asyncio.get_running_loop().create_future()
-            client_id, _ = await send_message(visitor, f"bench {visitor.index} こんにちは")
-            visitor.ack_waiters[client_id] = waiter
-            if client_id in visitor.acks:
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter, 60)
-
-    await asyncio.gather(*(warm(v) for v in senders))
-    first = {v.index: next(iter(v.acks.values())) for v in senders if v.acks}
-    return await asyncio.to_thread(tickets_for, first)
+from bench.chat_widgets import open_widgets, send_message, warm_up  # noqa: E402
 
 
 async def steady_load(
@@ -322,6 +259,7 @@ async def run(args: argparse.Namespace) -> dict:
             "seconds": round(time.perf_counter() - started, 2),
         }
         result["steps"] = []
+        cpu_start = await asyncio.to_thread(meter.snapshot)
         for step, rate in enumerate(args.rates):
             if not senders:
                 break
@@ -336,6 +274,15 @@ async def run(args: argparse.Namespace) -> dict:
                 f"p99 {outcome['agent_to_customer'].get('p99_ms')}"
             )
             result["steps"].append(outcome)
+        # A step's worker CPU misses the follow-ups still queued when it ends (and the next
+        # step counts them): over all steps, until the ticket work is done, it is exact.
+        settled = await asyncio.to_thread(followups_settled, args.settle)
+        sent = sum(step["messages_scheduled"] for step in result["steps"])
+        result["all_steps_until_followups_done"] = {
+            "settled": settled,
+            "messages": sent,
+            **await asyncio.to_thread(meter.since, cpu_start, max(sent, 1)),
+        }
         result["agent_inbox"] = {"events": inbox.events, "closed": inbox.closed}
         result["rss_after_load_kb"] = sum(rss_kb(pid) for pid in pids)
         for visitor in visitors:
@@ -370,6 +317,12 @@ def main() -> None:
     parser.add_argument("--open-concurrency", type=int, default=50)
     parser.add_argument(
         "--drain", type=float, default=30.0, help="at most this long for stragglers, per step"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=60.0,
+        help="at most this long for the ticket work (follow-ups, search) after the last step",
     )
     parser.add_argument(
         "--eager",

@@ -329,6 +329,32 @@ def database_counters() -> dict:
     return {"pids": pids, "transactions": transactions, "rows": rows}
 
 
+def followups_settled(timeout: float) -> bool:
+    """Wait until the ticket work the messages caused is done: chat follow-ups applied, chat
+    tickets parked for search flushed, the search queue drained (or `timeout` passed)."""
+    from livechat import followups
+    from livechat.models import ChatReplyFollowUp
+    from tickets import search_queue
+
+    try:
+        from livechat import search_later
+    except ImportError:  # an older tree measured for comparison
+        search_later = None
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parked = search_later._redis().scard(search_later._keys()[1]) if search_later else 0
+        if not (
+            parked
+            or followups.pending_events().exists()
+            or ChatReplyFollowUp.objects.exists()
+            or search_queue.pending_count()
+        ):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 class CpuMeter:
     """CPU used by the web processes, the worker and the database's backends during a step."""
 

@@ -29,8 +29,13 @@ def expire_chat_offer(offer_id: int) -> None:
 @shared_task(name="livechat.tasks.sweep_chat_offers", ignore_result=True)
 def sweep_chat_offers() -> dict:
     """Beat, every few seconds: expire due offers whose timer was lost, and offer chats that
-    waited while nobody was free."""
-    return offers.sweep()
+    waited while nobody was free; and flush chat tickets parked for search whose flush task
+    was lost (livechat.search_later)."""
+    from . import search_later
+
+    result = offers.sweep()
+    search_later.sweep()
+    return result
 
 
 @shared_task(name="livechat.tasks.apply_chat_followups", ignore_result=True)
@@ -39,3 +44,11 @@ def apply_chat_followups() -> int:
     from . import followups
 
     return followups.apply_pending()
+
+
+@shared_task(name="livechat.tasks.flush_chat_search", ignore_result=True)
+def flush_chat_search() -> int:
+    """Chat tickets re-indexed at most once per window (livechat/search_later.py)."""
+    from . import search_later
+
+    return search_later.flush()

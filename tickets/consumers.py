@@ -8,6 +8,7 @@ channel layer do the work. Frames an agent's browser may send:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -20,6 +21,8 @@ from .realtime import AGENTS_GROUP, EVENT_VERSION
 MAX_FRAME_CHARS = 4096
 # A browser sends "typing" on keystrokes; relaying each one would flood every inbox.
 SAME_STATE_QUIET_SECONDS = 2.0
+# Channel-layer events forwarded in one go at most (see `agent_event`).
+MAX_DRAINED = 200
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -123,6 +126,20 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"v": EVENT_VERSION, "type": "error", "error": error})
 
     async def agent_event(self, message: dict) -> None:
+        await self._forward(message)
+        # Channels hands a consumer one channel-layer message per trip round the event loop (a
+        # new receive task and an `asyncio.wait` for each). An inbox hears every message of
+        # every chat, and on a busy process those trips — not the sends — capped how many
+        # events a second one inbox could take: the events queued up behind each other and
+        # customer → agent latency grew by seconds. Those already waiting for this socket go
+        # out now, in order (no receive is pending meanwhile, so none can overtake them).
+        for queued in _already_queued(self.channel_layer, self.channel_name):
+            if queued.get("type") == "agent.event":
+                await self._forward(queued)
+            else:
+                await self.dispatch(queued)
+
+    async def _forward(self, message: dict) -> None:
         event = message["event"]
         # Personal events (a notification) carry their recipient; everyone else skips them.
         if "user" in event and event["user"] != self.user.pk:
@@ -137,6 +154,27 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         ):
             return
         await self.send_json(event)
+
+
+def _already_queued(layer, channel: str) -> list[dict]:
+    """The messages the Redis pub/sub layer holds for `channel` right now (at most
+    `MAX_DRAINED`), taken off its queue; none for other layers."""
+    try:
+        from channels_redis.pubsub import RedisPubSubChannelLayer
+    except ImportError:  # pragma: no cover - channels-redis is a dependency
+        return []
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return []
+    loop_layer = layer._layers.get(asyncio.get_running_loop())  # noqa: SLF001 - see above
+    queue = loop_layer.channels.get(channel) if loop_layer is not None else None
+    taken: list[dict] = []
+    while queue is not None and len(taken) < MAX_DRAINED:
+        try:
+            raw = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            break
+        taken.append(layer.deserialize(raw))
+    return taken
 
 
 def _ticket_visible(ticket_id: int, user) -> bool:
