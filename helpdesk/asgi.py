@@ -4,7 +4,7 @@ import atexit
 import os
 import time
 
-from django.core.asgi import get_asgi_application
+from helpdesk.asgi_handler import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 # A web process serves many sockets at once: it borrows database connections from a pool

@@ -18,6 +18,7 @@ def _run_behind_the_pages(**kwargs) -> None:
 
     yield_cpu_to_pages()
 
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("ingest", "deliver", "default", "reports")]
 app.conf.task_routes = {

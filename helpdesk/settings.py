@@ -122,7 +122,8 @@ def celery_broker_url(redis_url: str) -> str:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis backend, with one client per pool instead of one per call.
+        "BACKEND": "helpdesk.redis_cache.SharedClientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "madoguchi",
     }

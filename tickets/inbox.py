@@ -4,7 +4,7 @@ and the count of every view — each with a fixed number of queries whatever the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Left
+from django.utils import timezone
 
 from helpdesk.models import User
 
@@ -57,8 +58,15 @@ class Inbox:
 
 
 def inbox_for(*, viewer: User, view: str | None) -> Inbox:
-    """Resolve the view key (unknown keys fall back to the default view): one query."""
-    saved = {str(item.pk): item for item in saved_views.visible_saved_views(viewer)}
+    """Resolve the view key (unknown keys fall back to the default view): one query, its SQL
+    compiled once per viewer (compiling and iterating the ORM query cost 1.4 ms a page, the
+    raw statement 0.3)."""
+    sql, params = _compiled(
+        ("saved-views",),
+        viewer,
+        lambda: saved_views.visible_saved_views(viewer).query.sql_with_params(),
+    )
+    saved = {str(item.pk): item for item in SavedView.objects.raw(sql, params)}
     views = [
         *saved_views.BUILT_IN_VIEWS,
         *(
@@ -130,12 +138,14 @@ def _page_ids(key: str, viewer: User, inbox: Inbox, after: str, fields: list[str
     return tickets.values("pk", *fields)[: limit + 1].query.sql_with_params()
 
 
-# Built-in views whose SQL depends on nothing but the viewer ("solved" holds today's date): the
-# first page's and the count's statement are compiled once per viewer and kept, as turning a
-# view's Q objects into SQL on every load cost more CPU than PostgreSQL took to answer.
-_STABLE_SQL_VIEWS = saved_views.BUILT_IN_KEYS - {"solved"}
-_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+# Built-in views' SQL depends on nothing but the viewer, and for "solved" the moment seven days
+# ago: the first page's and the count's statement are compiled once per viewer and kept, as
+# turning a view's Q objects into SQL on every load cost more CPU than PostgreSQL took to answer.
+# "Solved recently"'s cut-off is a parameter of the kept statement, set afresh on every use.
+_STABLE_SQL_VIEWS = saved_views.BUILT_IN_KEYS
+_COMPILED: dict[tuple, tuple[str, tuple, tuple[int, ...]]] = {}
 _COMPILED_MAX = 5000
+_SOLVED_WINDOW = timedelta(days=saved_views.SOLVED_RECENTLY_DAYS)
 
 
 def _compiled(what: tuple, viewer: User, compile_sql) -> tuple[str, tuple]:
@@ -146,9 +156,21 @@ def _compiled(what: tuple, viewer: User, compile_sql) -> tuple[str, tuple]:
     if found is None:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
+        before = timezone.now() - _SOLVED_WINDOW
         sql, params = compile_sql()
-        found = _COMPILED[key] = (sql, tuple(params))
-    return found
+        after = timezone.now() - _SOLVED_WINDOW
+        # The "solved" view's cut-off (saved_views.built_in_filter: now minus the window).
+        moving = tuple(
+            index
+            for index, value in enumerate(params)
+            if isinstance(value, datetime) and before <= value <= after
+        )
+        found = _COMPILED[key] = (sql, tuple(params), moving)
+    sql, params, moving = found
+    if moving:
+        since = timezone.now() - _SOLVED_WINDOW
+        params = tuple(since if index in moving else value for index, value in enumerate(params))
+    return sql, params
 
 
 def inbox_tickets(

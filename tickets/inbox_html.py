@@ -28,16 +28,26 @@ def rows_html(rows: list[Row]) -> SafeString:
         f'<span class="unread-dot" title="{unread}"><span class="visually-hidden">{unread}'
         "</span></span>"
     )
+    # Values shared by many rows (enum values, their labels, agents, teams, "5 minutes ago")
+    # are escaped once per page: escape() on every value was a third of the rows' time.
+    seen: dict[str, str] = {}
+
+    def once(value: str) -> str:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = escape(value)
+        return found
+
     parts = []
     for row in rows:
         ticket = row.ticket
         pk = int(ticket.pk)
-        channel = escape(ticket.channel)
-        channel_label = escape(row.channel_label)
-        status = escape(ticket.status)
-        priority = escape(ticket.priority)
-        priority_label = escape(row.priority_label)
-        tags = "".join(f'<span class="tag">{escape(tag)}</span>' for tag in row.tags)
+        channel = once(ticket.channel)
+        channel_label = once(row.channel_label)
+        status = once(ticket.status)
+        priority = once(ticket.priority)
+        priority_label = once(row.priority_label)
+        tags = "".join(f'<span class="tag">{once(tag)}</span>' for tag in row.tags)
         viewers = "".join(
             f'<span class="presence-chip presence-chip--{escape(str(viewer["state"]))}" '
             f'title="{escape(str(viewer["name"]))}">{escape(str(viewer["name"])[:1])}</span>'
@@ -47,11 +57,11 @@ def rows_html(rows: list[Row]) -> SafeString:
             f'<span class="ticket-row__preview">{escape(row.preview)}</span>' if row.preview else ""
         )
         who = (
-            f"<span>{escape(row.assignee_name)}</span>"
+            f"<span>{once(row.assignee_name)}</span>"
             if row.assignee_name
             else f'<span class="ticket-row__unassigned">{unassigned}</span>'
         )
-        team = f'<span class="team">{escape(row.team_name)}</span>' if row.team_name else ""
+        team = f'<span class="team">{once(row.team_name)}</span>' if row.team_name else ""
         sla = ""
         if row.sla_state:
             hidden = (
@@ -61,7 +71,7 @@ def rows_html(rows: list[Row]) -> SafeString:
             )
             sla = (
                 f'<span class="sla sla--{row.sla_state}" title="{escape(row.sla_title)}">'
-                f"{hidden}{escape(row.sla_label)}</span>"
+                f"{hidden}{once(row.sla_label)}</span>"
             )
         parts.append(
             f'<li class="ticket-row{" is-unread" if row.unread else ""}" data-ticket="{pk}" '
@@ -79,7 +89,7 @@ def rows_html(rows: list[Row]) -> SafeString:
             f'{preview}<span class="ticket-row__meta">{tags}'
             f'<span class="presence-chips" data-presence-for="{pk}">{viewers}</span></span></div>'
             f'<div class="ticket-row__status"><span class="badge badge--{status}">'
-            f"{escape(row.status_label)}</span>"
+            f"{once(row.status_label)}</span>"
             f'<span class="prio prio--{priority} hide-wide">{priority_label}</span></div>'
             f'<div class="ticket-row__prio"><span class="prio prio--{priority}">'
             f"{priority_label}</span></div>"
@@ -88,7 +98,7 @@ def rows_html(rows: list[Row]) -> SafeString:
             f'aria-hidden="true" focusable="false"><use href="{icons}#i-message"></use></svg>'
             f"{int(ticket.message_count or 0)}</div>"
             f'<div class="ticket-row__time"><time datetime="{escape(row.iso_time)}" '
-            f'title="{escape(row.time_title)}">{escape(row.time_label)}</time>{sla}</div>'
+            f'title="{escape(row.time_title)}">{once(row.time_label)}</time>{sla}</div>'
             "</a></li>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every outside value above is escaped

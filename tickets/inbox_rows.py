@@ -227,7 +227,13 @@ _AGO = NaturalTimeFormatter.time_strings
 def _when(moment: datetime, local: datetime, now, recent_cutoff, today, formats, ago) -> str:
     if moment > recent_cutoff:
         seconds = (now - moment).seconds
-        if moment < now and seconds >= 60:
+        if moment <= now and seconds < 60:
+            # "now", "30 seconds ago": under a live load many rows moved within the minute.
+            text = ago.get(-1000 - seconds)
+            if text is None:
+                text = ago[-1000 - seconds] = str(naturaltime(moment))
+            return text
+        if moment < now:
             # naturaltime's own wording for the past minutes and hours, looked up once for each
             # count on the page (a translated plural cost ~20 µs a row).
             minutes = seconds // 60

@@ -105,3 +105,34 @@ def test_search_page_costs_the_queries_of_a_view_page(agent_client):
     assert html.count("data-ticket=") == 3
     # one statement finds and ranks the ids (no count of every match), one reads their rows
     assert len(searched) == len(viewed)
+
+
+def test_a_common_word_past_the_window_is_answered_from_the_newest_ids(
+    agent, small_window, monkeypatch
+):
+    """Step 2: the newest NEWER_IDS tickets by id answer from the GIN index before every match is
+    read; their latest activity first. Tickets created before that range are not candidates
+    then, even when their activity is more recent (what bounds the work)."""
+    monkeypatch.setattr(search_results, "NEWER_IDS", 9)
+    created_long_ago = [indexed(f"invoice copy {n}", age_days=10 + n) for n in range(3)]
+    in_range = [indexed(f"invoice copy {n}", age_days=20 + n) for n in range(4)]
+    for n in range(5):  # the newest activity, none of it about invoices
+        indexed(f"配送 {n}", age_days=n / 10)
+
+    with CaptureQueriesContext(connection) as captured:
+        ids = search_ids(viewer=agent, query="invoice", limit=small_window)
+
+    assert len(captured) == 1
+    assert ids == [ticket.pk for ticket in in_range[:small_window]]
+    assert not set(ids) & {ticket.pk for ticket in created_long_ago}
+
+
+def test_fewer_than_a_page_among_the_newest_ids_still_finds_every_match(
+    agent, small_window, monkeypatch
+):
+    monkeypatch.setattr(search_results, "NEWER_IDS", 6)
+    old = [indexed(f"warranty claim {n}", age_days=300 + n) for n in range(3)]
+    for n in range(6):
+        indexed(f"配送 {n}", age_days=n / 10)
+
+    assert search_ids(viewer=agent, query="warranty", limit=small_window) == [t.pk for t in old]
