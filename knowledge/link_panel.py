@@ -12,8 +12,10 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from helpdesk.roles import staff_required
@@ -32,12 +34,27 @@ def panel_language(ticket: Any) -> str:
     return language if language in Language.values else Language.JA
 
 
+# The panel is the same markup for every ticket but for its id (in element ids) and the
+# preselected language: rendered once per UI language, script prefix and panel language with a
+# stand-in for the id, then the id put in (the template shows no outside text).
+_TICKET_PK = "0000kbticketpk0000"
+_rendered: dict[tuple, str] = {}
+
+
 def render_link_panel(request: HttpRequest, ticket: Any) -> str:
-    return render_to_string(
-        "knowledge/_link_panel.html",
-        {"ticket": ticket, "language": panel_language(ticket), "languages": Language.choices},
-        request=request,
-    )
+    language = panel_language(ticket)
+    # The compiled template is part of the key: an edited template (development) starts afresh.
+    template = get_template("knowledge/_link_panel.html")
+    key = (id(template.template), get_language() or "", get_script_prefix(), language)
+    html = _rendered.get(key)
+    if html is None:
+        if len(_rendered) > 100:
+            _rendered.clear()
+        html = _rendered[key] = template.render(
+            {"ticket": {"pk": _TICKET_PK}, "language": language, "languages": Language.choices},
+            request,
+        )
+    return html.replace(_TICKET_PK, str(int(ticket.pk)))
 
 
 @staff_required

@@ -9,8 +9,9 @@ gets the page with its own values put in: no template rendering and no read of t
 Keys hold the help tree's and the content's versions (knowledge.structure,
 knowledge.search_cache: any category, section, article or translation write moves one), the
 theme and the page-format stamp (what the ETag also covers), the language and what the page
-is of. Entries live PAGE_SECONDS, as long as the ETag's stamp and a search ranking are kept:
-an article coming live on schedule (no write happens) shows within that time. Pages with
+is of, and the next scheduled publication (search_cache.schedule_stamp). Article pages live
+PAGE_SECONDS, as long as the ETag's stamp is kept; search pages and suggestions as long as
+their ranking (search_cache.RESULT_SECONDS). Pages with
 flash messages to show are never taken from nor put in the cache.
 """
 
@@ -66,7 +67,9 @@ def kept(kind: str, *parts: object):
 
 
 def keep(page: KeptArticle | KeptResults | bytes, kind: str, *parts: object) -> None:
-    cache.set(_key(kind, *parts), page, PAGE_SECONDS)
+    # Search pages live as long as the ranking they show (knowledge.search_cache).
+    seconds = PAGE_SECONDS if kind == "article" else search_cache.RESULT_SECONDS
+    cache.set(_key(kind, *parts), page, seconds)
 
 
 def new_placeholder() -> str:

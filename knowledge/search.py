@@ -25,17 +25,13 @@ from . import search_cache
 from .access import readable_section_ids
 from .models import ArticleTranslation
 from .search_candidates import SEARCH_CONFIG, candidate_ids
+from .search_rows import RANK_WEIGHTS, UNSHOWN_COLUMNS, ranked_window
 from .selectors import visible_translations
 from .structure import help_tree
 
-# ts_rank weights in PostgreSQL's order D, C, B, A: a title hit counts five times a body hit.
-# The rank is multiplied by the translation's `vote_boost` (helpful votes, see the model).
-RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 # Articles matching only some words are shown if they rank at least this share of the best.
 PARTIAL_MATCH_SHARE = 0.3
 MAX_QUERY_CHARS = 256
-# Columns a result list never shows: not read with the hits.
-UNSHOWN_COLUMNS = ("body", "body_html", "search_vector", "title_vector")
 SNIPPET_CHARS = 160
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _BREAK = re.compile(r"[\s。、！？!?.,・]")
@@ -180,9 +176,8 @@ def _ranked(expression: str, language: str, viewer, limit: int) -> list[ArticleT
 def _rank_window(
     expression: str, language: str, viewer, limit: int, *, titles: bool
 ) -> list[ArticleTranslation]:
-    candidates, params = candidate_ids(expression, language, viewer, limit, titles=titles)
-    ranked = _ranked_rows(expression, language, viewer)
-    return list(ranked.filter(pk__in=RawSQL(candidates, params))[:limit])  # noqa: S611
+    # The statement _ranked_rows(...).filter(pk__in=candidates)[:limit] sends, written once.
+    return ranked_window(expression, language, viewer, limit, titles=titles)
 
 
 def ranked_matches(expression: str, language: str, viewer, window: int) -> QuerySet:

@@ -13,23 +13,32 @@ short while (whole anonymous pages too, knowledge.page_cache):
   therefore seen by the next search;
 - only ids and ranks are kept; the rows are read again by id *through the visibility filter*,
   so an entry can never show a viewer something they may not read now;
-- entries expire after RESULT_SECONDS, so a scheduled article whose time has come (no write
-  happens then) and vote counts that moved show up within that time.
+- a translation published for a later time moves no counter when its time comes, so the key
+  also holds the next such time (schedule_stamp): once it has passed, keys change and the
+  article is found by the next search;
+- entries expire after RESULT_SECONDS, so vote counts that moved (they reorder results, and
+  write no counter) show up within that time. Everything else that changes what a search
+  finds changes the key, so entries can live long: a search nobody asked in the last ten
+  minutes is the only one that costs a ranking (and a page render).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
-from .models import Article, ArticleTranslation
+from .models import Article, ArticleStatus, ArticleTranslation, Language
 from .versions import VersionCounters
 
-RESULT_SECONDS = 60
+RESULT_SECONDS = 600
 _versions = VersionCounters()
+# Per database: (content version it was read at, the next scheduled publication or None).
+_next_publication: dict[str, tuple[int, datetime | None]] = {}
 
 
 def _version_key() -> str:
@@ -44,10 +53,37 @@ def bump_content_version() -> None:
     _versions.bump(_version_key())
 
 
+def schedule_stamp() -> str:
+    """The next time a published translation comes live by itself ("" when none is waiting).
+
+    Read once per content version and process (one statement probing
+    knowledge_translation_live per language), and again once that time has passed: keys holding it then
+    change, so nothing remembered from before can hide the article.
+    """
+    name = connection.settings_dict["NAME"]
+    version, now = content_version(), timezone.now()
+    seen = _next_publication.get(name)
+    if seen is None or seen[0] != version or (seen[1] is not None and seen[1] <= now):
+        upcoming = (
+            ArticleTranslation.objects.filter(
+                status=ArticleStatus.PUBLISHED, published_at__gt=now, language=code
+            )
+            .order_by("published_at")
+            .values("published_at")[:1]
+            for code in Language.values
+        )
+        # One statement, one probe of knowledge_translation_live per language.
+        firsts = ArticleTranslation.objects.none().values("published_at")
+        found = firsts.union(*upcoming, all=True).values_list("published_at", flat=True)
+        seen = (version, min(found, default=None))
+        _next_publication[name] = seen
+    return seen[1].isoformat() if seen[1] is not None else ""
+
+
 def ranking_key(*parts: object) -> str:
     from .structure import current_version
 
-    raw = "|".join(map(str, (current_version(), content_version(), *parts)))
+    raw = "|".join(map(str, (current_version(), content_version(), schedule_stamp(), *parts)))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return f"kb-ranking:v1:{connection.settings_dict['NAME']}:{digest}"
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_safe
 from . import page_cache, seo
 from .models import SearchQueryLog
 from .reader_services import log_search, record_search_click
-from .search import MAX_QUERY_CHARS, search_articles, suggest_articles
+from .search import MAX_QUERY_CHARS, SearchHit, search_articles, suggest_articles
 from .selectors import article_page, is_staff_viewer
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -51,7 +51,7 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
         path=reverse("knowledge:search", kwargs={"lang": lang}),
         noindex=True,
     )
-    context = {"lang": lang, "meta": meta, "query": query, "hits": hits, "log": log}
+    context = {"lang": lang, "meta": meta, "query": query, "results": _results(hits, lang, log)}
     if not shared or log is None:
         return render(request, "knowledge/search.html", context)
     # Rendered with placeholders for the per-request parts, kept, then filled in.
@@ -61,11 +61,30 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
         log_placeholder=page_cache.new_log_placeholder(),
         result_count=len(hits),
     )
-    context.update(csrf_token=kept.placeholder, log=SearchQueryLog(pk=kept.log_placeholder))
+    context.update(
+        csrf_token=kept.placeholder,
+        results=_results(hits, lang, SearchQueryLog(pk=kept.log_placeholder)),
+    )
     html = render(request, "knowledge/search.html", context).content.decode()
     kept = dataclasses.replace(kept, html=html)
     page_cache.keep(kept, "search", lang, query)
     return page_cache.respond_results(request, kept, log.pk)
+
+
+# A stand-in id reversed once per page: the result links differ only by the article's id.
+_STAND_IN_PK = 987654321
+
+
+def _results(hits: list[SearchHit], lang: str, log: SearchQueryLog | None) -> list[tuple]:
+    """(hit, link) pairs: through the click log when the search was logged, else straight to
+    the article. One reverse() per page, not one per result."""
+    if log is None:
+        return [(hit, seo.article_path(hit.translation)) for hit in hits]
+    shape = reverse(
+        "knowledge:search_click", kwargs={"lang": lang, "log_id": log.pk, "pk": _STAND_IN_PK}
+    )
+    head, _stand_in, tail = shape.rpartition(f"/{_STAND_IN_PK}/")
+    return [(hit, f"{head}/{int(hit.translation.article_id)}/{tail}") for hit in hits]
 
 
 def _log(request: HttpRequest, query: str, lang: str, result_count: int) -> SearchQueryLog | None:

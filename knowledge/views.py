@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import translation as i18n
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from helpdesk.i18n import LANGUAGE_CODES, help_language
+from helpdesk.i18n import help_language
 
-from . import page_cache, seo
+from . import article_frame, page_cache, seo
 from .access import is_staff_viewer
+from .article_context import article_context, article_switch, tree_crumbs
 from .caching import cacheable_page, page_etag, private_page
 from .forms import FeedbackForm
-from .models import Category, Section
 from .reader_services import FeedbackRateLimited, record_feedback
 from .related import related_links
 from .selectors import (
@@ -76,7 +74,7 @@ def category(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         "meta": meta,
         "category": category,
         "listings": listings,
-        "crumbs": _crumbs(lang, category),
+        "crumbs": tree_crumbs(lang, category),
     }
     return _page(request, "knowledge/category.html", context)
 
@@ -103,7 +101,7 @@ def section(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         "section": section,
         "translations": translations,
         "elsewhere": elsewhere,
-        "crumbs": _crumbs(lang, section.category, section),
+        "crumbs": tree_crumbs(lang, section.category, section),
     }
     return _page(request, "knowledge/section.html", context)
 
@@ -159,13 +157,12 @@ def article(request: HttpRequest, lang: str, pk: int, slug: str | None = None) -
     # What the ETag covers is the same for every anonymous visitor: rendered once, with a
     # placeholder for the CSRF token, and kept.
     placeholder = page_cache.new_placeholder()
-    rendered = _render_article(request, page, state, related, csrf=placeholder)
     kept = page_cache.KeptArticle(
         slug=page.translation.slug,
         path=seo.article_path(page.translation),
         etag=etag,
         last_modified=int(newest.timestamp()),
-        html=rendered.content.decode(),
+        html=article_frame.render(request, page, state, related, placeholder),
         placeholder=placeholder,
     )
     page_cache.keep(kept, "article", lang, pk, state)
@@ -183,48 +180,10 @@ def _related(request: HttpRequest, page: ArticlePage) -> list:
 def _render_article(
     request: HttpRequest, page: ArticlePage, state: str, related: list, csrf: str = ""
 ) -> HttpResponse:
-    translation = page.translation
-    assert translation is not None
-    lang = translation.language
-    section = page.article.section
-    crumbs = _crumbs(lang, section.category, section)
-    description = seo.describe(translation.summary, translation.body_text)
-    meta = seo.PageMeta(
-        title=translation.title,
-        description=description,
-        language=lang,
-        path=seo.article_path(translation),
-        og_type="article",
-        alternates={code: seo.article_path(t) for code, t in page.others.items() if t.is_live()},
-        switch=_article_switch(page),
-        json_ld=[
-            seo.article_json_ld(translation, description),
-            seo.breadcrumb_json_ld([*crumbs, (translation.title, seo.article_path(translation))]),
-        ],
-    )
-    context = {
-        "lang": lang,
-        "meta": meta,
-        "article": page.article,
-        "translation": translation,
-        "crumbs": crumbs,
-        "related": related,
-        "other_translations": [t for code, t in page.others.items() if code != lang],
-        "feedback_state": state,
-        "feedback_form": FeedbackForm(),
-    }
+    context = article_context(page, state, related)
     if csrf:  # a placeholder the cached page's readers each get their own token in
         context["csrf_token"] = csrf
     return _page(request, "knowledge/article.html", context)
-
-
-def _article_switch(page: ArticlePage) -> dict[str, str]:
-    """The switcher keeps the article: its translation, or the "not in this language" page."""
-    fallback = page.translation or next(iter(page.others.values()))
-    return {
-        code: seo.article_link_path(code, page.article.pk, page.others.get(code, fallback).slug)
-        for code in LANGUAGE_CODES
-    }
 
 
 def _missing_translation(request: HttpRequest, lang: str, page: ArticlePage) -> HttpResponse:
@@ -237,13 +196,13 @@ def _missing_translation(request: HttpRequest, lang: str, page: ArticlePage) -> 
         language=lang,
         path=request.path,
         noindex=True,
-        switch=_article_switch(page),
+        switch=article_switch(page),
     )
     context = {
         "lang": lang,
         "meta": meta,
         "others": others,
-        "crumbs": _crumbs(lang, section.category, section),
+        "crumbs": tree_crumbs(lang, section.category, section),
     }
     # 404: there is no page in this language (and crawlers should not index one), but people
     # get a real page that takes them to the text that exists.
@@ -286,24 +245,3 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
     """Render a help-center page; its PageMeta also tells the header's language switcher."""
     context["language_urls"] = context["meta"].switch
     return render(request, template, context, status=status)
-
-
-def _crumbs(lang: str, category: Category, section: Section | None = None) -> list[tuple[str, str]]:
-    crumbs = [
-        (_("Help center"), _tree_path("knowledge:home_lang", lang)),
-        (category.name_in(lang), _tree_path("knowledge:category", lang, category.slug)),
-    ]
-    if section is not None:
-        crumbs.append((section.name_in(lang), _tree_path("knowledge:section", lang, section.slug)))
-    return crumbs
-
-
-def _tree_path(view_name: str, lang: str, slug: str = "") -> str:
-    return _remembered_path(get_script_prefix(), get_urlconf(), view_name, lang, slug)
-
-
-@lru_cache(maxsize=1024)
-def _remembered_path(prefix: str, urlconf, view_name: str, lang: str, slug: str) -> str:
-    """reverse() of a help-tree page, remembered per process: the tree is small, its paths
-    are the same on every page, and resolving them was a tenth of rendering an article."""
-    return reverse(view_name, kwargs={"lang": lang, **({"slug": slug} if slug else {})})
