@@ -12,7 +12,7 @@ class AutomationsConfig(AppConfig):
 
         from . import clocks
         from .engine import on_ticket_changed
-        from .panel import render_ticket_panel
+        from .panel import panel_query, render_ticket_panel
 
         # Clocks first: time conditions of the automations below read them.
         connect_batch(
@@ -21,4 +21,4 @@ class AutomationsConfig(AppConfig):
             dispatch_uid="automations.clocks",
         )
         ticket_changed.connect(on_ticket_changed, dispatch_uid="automations.on_ticket_changed")
-        register_panel("automations", render_ticket_panel, order=80)
+        register_panel("automations", render_ticket_panel, order=80, query=panel_query)

@@ -26,7 +26,9 @@ class ChannelsInConfig(AppConfig):
         for channel in ("email", "web"):
             outbound.register_sender(channel, followers.queue_mail_delivery)
         ticket_changed.connect(followers.on_ticket_changed, dispatch_uid="mail_followers")
-        ticket_panels.register_panel("followers", followers_views.render_panel, order=30)
+        ticket_panels.register_panel(
+            "followers", followers_views.render_panel, order=30, query=followers_views.panel_query
+        )
         self._connect_social(registry, outbound)
 
     def _connect_social(self, registry, outbound) -> None:
@@ -50,4 +52,6 @@ class ChannelsInConfig(AppConfig):
             outbound.register_sender(adapter.kind, social_common.sender_for(adapter.kind))
         # Calls are logged, not sent: no sender, so phone tickets take internal notes only.
         registry.register(twilio.VoiceAdapter())
-        panels.register_panel("social", social_panel.render_panel, order=40)
+        panels.register_panel(
+            "social", social_panel.render_panel, order=40, query=social_panel.panel_query
+        )

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -94,8 +95,11 @@ def _customer_page(request: HttpRequest, pk: int, *, status: int = 200, **forms)
             "c360": data,
             "customer": data.customer,
             "show_contact_details": data.show_contact_details,
-            "note_form": forms.get("note_form") or NoteForm(),
-            "block_form": forms.get("block_form") or BlockForm(),
+            # The empty forms are built only when the template's shellcache misses.
+            "note_form": forms.get("note_form") or SimpleLazyObject(NoteForm),
+            "note_form_bound": forms.get("note_form") is not None,
+            "block_form": forms.get("block_form") or SimpleLazyObject(BlockForm),
+            "block_form_bound": forms.get("block_form") is not None,
             "can_merge": privacy.can_merge(request.user),
             "can_block": privacy.can_block(request.user),
             "can_privacy": privacy.can_export(request.user) or privacy.can_erase(request.user),

@@ -15,12 +15,12 @@ class FeedbackConfig(AppConfig):
         from tickets.signals import ticket_changed
 
         from .nps_merge import on_customer_merged
-        from .panel import render_ticket_panel
+        from .panel import panel_query, render_ticket_panel
         from .privacy import FeedbackPersonalData
         from .receivers import on_ticket_changed
 
         ticket_changed.connect(on_ticket_changed, dispatch_uid="feedback.on_ticket_changed")
-        register_panel("feedback", render_ticket_panel, order=60)
+        register_panel("feedback", render_ticket_panel, order=60, query=panel_query)
         # CSAT comments are the customer's own words: exported, erased and expired with them.
         register_personal_data_handler(FeedbackPersonalData())
         # NPS answers follow a merged customer (see nps_merge for why not the generic move).

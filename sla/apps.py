@@ -13,13 +13,13 @@ class SlaConfig(AppConfig):
         from tickets.signals import connect_batch
 
         from .alerts import summarize_notices
-        from .panel import render_sla_panel
+        from .panel import panel_query, render_sla_panel
         from .receivers import on_ticket_changed, on_ticket_changes
 
         connect_batch(
             on_ticket_changed, batch=on_ticket_changes, dispatch_uid="sla.on_ticket_changed"
         )
-        register_panel("sla", render_sla_panel, order=50)
+        register_panel("sla", render_sla_panel, order=50, query=panel_query)
         register_summary(NotificationKind.SLA_WARNING, summarize_notices)
         register_summary(NotificationKind.SLA_BREACH, summarize_notices)
         # The tag rollups follow every change of a ticket's tags, also those no ticket event

@@ -23,9 +23,13 @@ def _connect_customer_ports() -> None:
     """Tickets' share of privacy requests, and the "order this ticket is about" panel."""
     from customers.erasure import register_personal_data_handler
     from customers.panels import render_order_panel
+    from customers.selectors import order_picker_sql
 
-    from .panels import register_panel
+    from .panels import CUSTOMER_ID, TICKET_ID, PanelQuery, register_panel
     from .privacy import TicketPersonalData
 
+    def order_panel_query() -> PanelQuery:
+        return PanelQuery(*order_picker_sql(TICKET_ID, CUSTOMER_ID))
+
     register_personal_data_handler(TicketPersonalData())
-    register_panel("customer-order", render_order_panel, order=30)
+    register_panel("customer-order", render_order_panel, order=30, query=order_panel_query)

@@ -27,7 +27,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache as fragment_cache
 from django.db import connection
 from django.db.models import Prefetch
-from django.template.loader import get_template, render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
@@ -86,12 +87,47 @@ def ticket_timeline(*, ticket: Ticket, show_contact_details: bool) -> Timeline:
 
 def timeline_messages(*, ticket: Ticket, ids: Iterable[int] | None = None) -> list[Message]:
     """The ticket's messages (or those of `ids`), oldest first, with everything the timeline
-    shows: two queries."""
-    messages = ticket.messages.all() if ids is None else ticket.messages.filter(pk__in=list(ids))
+    shows: two queries. All of them (a first view) from queries compiled once per process:
+    building them through the ORM cost ~4 ms of CPU per view."""
+    if ids is None:
+        return _all_timeline_messages(ticket.pk)
+    messages = ticket.messages.filter(pk__in=list(ids))
     return list(
         messages.select_related("author", "identity", "delivery")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
+    )
+
+
+def _all_timeline_messages(ticket_id: int) -> list[Message]:
+    messages_query, attachments_query = _compiled_timeline_queries(connection.alias)
+    values = {_TICKET_SENTINEL: ticket_id}
+    messages = messages_query.rows(values)
+    attachments: dict[int, list[Attachment]] = {message.pk: [] for message in messages}
+    for attachment in attachments_query.rows(values):
+        attachments.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        # What prefetch_related("attachments") leaves: message.attachments.all() reads it.
+        message._prefetched_objects_cache = {"attachments": attachments[message.pk]}
+    return messages
+
+
+_TICKET_SENTINEL = -7_654_341
+
+
+@cache
+def _compiled_timeline_queries(alias: str):
+    from .ticket_page_queries import CompiledQuery
+
+    messages = (
+        Message.objects.filter(ticket_id=_TICKET_SENTINEL)
+        .select_related("author", "identity", "delivery")
+        .order_by("created_at", "id")
+    )
+    attachments = Attachment.objects.filter(message__ticket_id=_TICKET_SENTINEL).order_by("id")
+    return (
+        CompiledQuery(messages, (_TICKET_SENTINEL,)),
+        CompiledQuery(attachments, (_TICKET_SENTINEL,)),
     )
 
 
@@ -103,23 +139,30 @@ def _fragments(
     missing = [message_id for key, message_id in zip(keys, ids, strict=True) if key not in found]
     if missing:
         fresh = {}
-        rendered = {
-            message.pk: render_to_string(
-                MESSAGE_TEMPLATE,
-                {
-                    "message": message,
-                    "ticket": ticket,
-                    "show_contact_details": show_contact_details,
-                },
-            )
-            for message in timeline_messages(ticket=ticket, ids=missing)
-        }
+        messages = timeline_messages(
+            ticket=ticket, ids=None if len(missing) == len(ids) else missing
+        )
+        rendered = _render_messages(messages, ticket, show_contact_details)
         for key, message_id in zip(keys, ids, strict=True):
             if message_id in rendered:
                 found[key] = fresh[key] = rendered[message_id]
         fragment_cache.set_many(fresh, FRAGMENT_SECONDS)
     # A message deleted between the two queries is left out rather than shown stale.
     return [found[key] for key in keys if key in found]
+
+
+def _render_messages(
+    messages: list[Message], ticket: Ticket, show_contact_details: bool
+) -> dict[int, str]:
+    """Each message's fragment, as render_to_string(MESSAGE_TEMPLATE, …) renders it alone,
+    through one context: a hundred messages made a hundred contexts and template lookups."""
+    template = get_template(MESSAGE_TEMPLATE).template
+    context = Context({"ticket": ticket, "show_contact_details": show_contact_details})
+    rendered = {}
+    for message in messages:
+        with context.push(message=message):
+            rendered[message.pk] = template.render(context)
+    return rendered
 
 
 @cache

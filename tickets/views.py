@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import audit as customer_audit
-from customers import selectors as customer_selectors
 from customers.privacy import can_block, sees_contact_details
 from helpdesk.roles import staff_required
 from helpdesk.uploads import as_incoming
@@ -27,6 +26,8 @@ from .opened import mark_ticket_opened
 from .paging import InvalidCursor
 from .search_query import OPERATOR_HELP, parse_ticket_query, search_box_text
 from .ticket_page import ticket_editors
+from .ticket_page_queries import ticket_for_page
+from .ticket_page_sidebar import other_ticket_rows, sidebar_data
 
 
 @staff_required
@@ -111,7 +112,7 @@ def _ticket_context(request, ticket, reply_form=None, collision=None):
 @staff_required
 @require_GET
 def ticket_detail(request, pk: int):
-    ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    ticket = ticket_for_page(ticket_id=pk, viewer=request.user)
     if request.htmx and request.GET.get("part") == "timeline":
         services.mark_ticket_seen(ticket=ticket, user=request.user)
         conversation = timeline.ticket_timeline(
@@ -131,7 +132,7 @@ def ticket_detail(request, pk: int):
 def ticket_sidebar(request, pk: int):
     """The ticket page's side panels below the properties: the customer's notes, orders,
     identities and other tickets, then every panel other apps registered."""
-    ticket = selectors.ticket_for_agent(ticket_id=pk, viewer=request.user)
+    ticket = ticket_for_page(ticket_id=pk, viewer=request.user)
     customer_audit.customer_access_record_from_ticket(
         request=request, customer_id=ticket.customer_id, ticket_id=ticket.pk
     )
@@ -139,12 +140,14 @@ def ticket_sidebar(request, pk: int):
     # page, not to this fragment's URL.
     page_request = copy.copy(request)
     page_request.path = page_request.path_info = reverse("tickets:detail", args=[ticket.pk])
+    data = sidebar_data(ticket=ticket, viewer=request.user)
     context = {
         "ticket": ticket,
-        "customer_panel": customer_selectors.customer_panel(customer=ticket.customer),
+        "customer_panel": data.customer_panel,
         "show_contact_details": sees_contact_details(request.user),
-        "other_tickets": selectors.customer_other_tickets(ticket=ticket, viewer=request.user),
-        "panels": panels.render_panels(page_request, ticket),
+        "other_tickets": data.other_tickets,
+        "other_ticket_rows": other_ticket_rows(data.other_tickets),
+        "panels": panels.render_panels(page_request, ticket, data.panels),
     }
     return render(request, "tickets/_sidebar.html", context)
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.models import Identity
 from customers.privacy import sees_contact_details
 from helpdesk.roles import staff_required
-from tickets.models import Ticket
+from tickets import panels
+from tickets.models import Ticket, TicketFollower
 from tickets.selectors import ticket_for_agent
 
 from . import followers
@@ -35,17 +39,45 @@ class FollowerForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=200, required=False)
 
 
-def render_panel(request: HttpRequest, ticket: Ticket, form: FollowerForm | None = None) -> str:
+def panel_query() -> panels.PanelQuery:
+    """The followers with their identity and who added them (the sidebar's panel query, see
+    tickets.panels): what `followers.ticket_followers` loads, without building an ORM query
+    on every ticket page (~2 ms of CPU)."""
+    obj = panels.json_object_sql
+    user = get_user_model()
+    sql = (
+        f"(SELECT jsonb_agg({obj(TicketFollower, 'f')} || jsonb_build_object("  # noqa: S608 - names from models
+        f"'identity', {obj(Identity, 'i')}, 'added_by', (SELECT {obj(user, 'u')} "
+        f'FROM "{user._meta.db_table}" u WHERE u.id = f.added_by_id)) '
+        f'ORDER BY f.created_at, f.id) FROM "{TicketFollower._meta.db_table}" f '
+        f'JOIN "{Identity._meta.db_table}" i ON i.id = f.identity_id '
+        "WHERE f.ticket_id = %s)"
+    )
+    return panels.PanelQuery(sql, (panels.TICKET_ID,))
+
+
+def render_panel(
+    request: HttpRequest,
+    ticket: Ticket,
+    data: list | None = panels.NOT_READ,
+    form: FollowerForm | None = None,
+) -> str:
     if ticket.channel not in MAIL_CHANNELS:
         return ""
+    if data is panels.NOT_READ:
+        data = panels.panel_data(panel_query, ticket)
     user = request.user
     return render_to_string(
         "channels_in/followers_panel.html",
         {
             "ticket": ticket,
-            "followers": followers.ticket_followers(ticket),
+            "followers": panels.instances(
+                TicketFollower, data, identity=Identity, added_by=get_user_model()
+            ),
             "can_change": user.can_reply_publicly,
-            "form": form or FollowerForm(auto_id="follower_%s"),
+            # The empty form is built only when the template's shellcache misses.
+            "form": form or SimpleLazyObject(lambda: FollowerForm(auto_id="follower_%s")),
+            "form_bound": form is not None and form.is_bound,
             "show_contact_details": sees_contact_details(user),
             "limit": followers.MAX_FOLLOWERS,
         },
@@ -62,7 +94,7 @@ def _changeable_ticket(request: HttpRequest, ticket_pk: int) -> Ticket:
 
 def _panel(request: HttpRequest, ticket: Ticket, form: FollowerForm | None = None) -> HttpResponse:
     """What htmx swaps in place of the panel (a refused add keeps its error in the form)."""
-    return HttpResponse(render_panel(request, ticket, form))
+    return HttpResponse(render_panel(request, ticket, form=form))
 
 
 @staff_required

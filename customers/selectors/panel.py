@@ -4,6 +4,7 @@ tickets and macros. The ticket page is opened all day long: each panel is one qu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -61,9 +62,13 @@ def customer_panel(*, customer: Customer) -> CustomerPanel:
         .values("pinned_json", "orders_json", "ltv_json", "identities_json")
         .first()
     ) or {"pinned_json": [], "orders_json": [], "ltv_json": [], "identities_json": []}
+    return _panel(customer, data)
+
+
+def _panel(customer: Customer | None, data: dict) -> CustomerPanel:
     value = lifetime_values(data["ltv_json"])
     identities = rows.instances(Identity, data["identities_json"])
-    if customer.pk:
+    if customer is not None and customer.pk:
         customer._prefetched_objects_cache = {
             **getattr(customer, "_prefetched_objects_cache", {}),
             "identities": identities,
@@ -74,6 +79,38 @@ def customer_panel(*, customer: Customer) -> CustomerPanel:
         lifetime_value=value,
         order_count=sum(v.orders for v in value),
         identities=identities,
+    )
+
+
+def customer_panel_sql(customer_param: Any) -> tuple[str, tuple]:
+    """`customer_panel`'s query as one scalar SQL expression (jsonb) and its parameters, for
+    the ticket sidebar's single statement (tickets.panels); `customer_param` stands for the
+    customer's id there. Its value goes to `customer_panel_from`."""
+    parts = (
+        _pinned_notes_json(PANEL_PINNED_NOTES),
+        _orders_json(PANEL_ORDERS),
+        lifetime_value_json(),
+        identities_json(),
+    )
+    table = Customer._meta.db_table
+    sql = (
+        f"(SELECT jsonb_build_array({', '.join(part.sql for part in parts)}) "  # noqa: S608 - names from models, values bound
+        f'FROM "{table}" WHERE "{table}"."id" = %s)'
+    )
+    return sql, (*(param for part in parts for param in part.params), customer_param)
+
+
+def customer_panel_from(data: list | None, customer: Customer | None) -> CustomerPanel:
+    """The CustomerPanel of `customer_panel_sql`'s value (None: no customer)."""
+    pinned, orders, ltv, identities = data or ([], [], [], [])
+    return _panel(
+        customer,
+        {
+            "pinned_json": pinned,
+            "orders_json": orders,
+            "ltv_json": ltv,
+            "identities_json": identities,
+        },
     )
 
 
@@ -118,6 +155,28 @@ def order_picker(*, ticket_id: int, customer: Customer) -> OrderPicker:
     linked = rows.instances(Order, data["linked_json"])
     return OrderPicker(
         linked=linked[0] if linked else None, orders=rows.instances(Order, data["orders_json"])
+    )
+
+
+def order_picker_sql(ticket_param: Any, customer_param: Any) -> tuple[str, tuple]:
+    """`order_picker`'s data as one scalar SQL expression and its parameters, for the ticket
+    sidebar's single panel query (tickets.panels); `ticket_param` and `customer_param` stand
+    for the ids there. Its value goes to `order_picker_from`."""
+    linked = _linked_order_json(ticket_param)
+    orders = _orders_to_pick_json(ORDERS_TO_PICK)
+    table = Customer._meta.db_table
+    sql = (
+        f"(SELECT jsonb_build_array({linked.sql}, {orders.sql}) "  # noqa: S608 - names from models, values bound
+        f'FROM "{table}" WHERE "{table}"."id" = %s)'
+    )
+    return sql, (*linked.params, *orders.params, customer_param)
+
+
+def order_picker_from(data: list | None) -> OrderPicker:
+    linked_json, orders_json = data or ([], [])
+    linked = rows.instances(Order, linked_json)
+    return OrderPicker(
+        linked=linked[0] if linked else None, orders=rows.instances(Order, orders_json)
     )
 
 
