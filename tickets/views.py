@@ -77,8 +77,6 @@ def inbox(request):
     if request.htmx:  # the live socket asks for just the list when something changed
         return render(request, "tickets/_inbox_list.html", context)
     context.update(
-        agents=selectors.assignable_agents(),
-        teams=selectors.teams(),
         statuses=Status.choices,
         priorities=Priority.choices,
     )
